@@ -1,0 +1,132 @@
+//! The command line: one file per subcommand, clap derive, doc comments as help.
+
+mod audit;
+mod generate;
+mod schema;
+mod simulate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use linchpin::graph::Estate;
+use linchpin::report::Format;
+use linchpin::snapshot::{self, Snapshot};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done (no finding at or above --fail-on)
+  1  findings at or above --fail-on
+  2  usage or input error (bad flag, unreadable or invalid snapshot)";
+
+/// Find the linchpins of a cloud estate: the zones, regions, providers and single resources
+/// whose loss takes critical services down, and how concentrated the estate is on them.
+#[derive(Debug, Parser)]
+#[command(name = "linchpin", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Log progress to stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Audit(audit::AuditArgs),
+    Simulate(simulate::SimulateArgs),
+    Generate(generate::GenerateArgs),
+    Schema(schema::SchemaArgs),
+}
+
+/// Which estate to read.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct EstateArgs {
+    /// Use the embedded demo estate: a crypto exchange in AWS Tokyo (ap-northeast-1).
+    #[arg(long)]
+    demo: bool,
+    /// Read a snapshot file (`linchpin.snapshot/v1` JSON).
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+}
+
+impl EstateArgs {
+    fn load(&self) -> anyhow::Result<Estate> {
+        let started = std::time::Instant::now();
+        let snapshot: Snapshot = match &self.snapshot {
+            Some(path) => snapshot::load_file(path)?,
+            None => linchpin::demo::snapshot(),
+        };
+        tracing::info!(
+            resources = snapshot.resources.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "snapshot loaded"
+        );
+        let estate = Estate::build(snapshot);
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "graph built"
+        );
+        Ok(estate)
+    }
+}
+
+/// Where and how to write the report.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    fn write(
+        &self,
+        write: impl FnOnce(Format, &mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> anyhow::Result<()> {
+        linchpin::output::write_output(self.output.as_deref(), |out| write(self.format, out))
+            .with_context(|| match &self.output {
+                Some(path) => format!("cannot write {}", path.display()),
+                None => "cannot write to stdout".to_string(),
+            })
+    }
+}
+
+/// Parse the command line, run, and turn the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match &cli.command {
+        Command::Audit(args) => audit::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Generate(args) => generate::run(args),
+        Command::Schema(args) => schema::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

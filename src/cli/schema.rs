@@ -1,0 +1,34 @@
+//! `linchpin schema`: print the JSON Schema of a document linchpin reads or writes.
+
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+/// Print the JSON Schema of the snapshot, audit report or simulation report document.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which document.
+    #[arg(value_enum)]
+    document: Document,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Document {
+    Snapshot,
+    Report,
+    Simulation,
+}
+
+pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
+    let name = match args.document {
+        Document::Snapshot => "snapshot",
+        Document::Report => "report",
+        Document::Simulation => "simulation",
+    };
+    let schema = linchpin::report::json_schema(name).expect("every document has a schema");
+    linchpin::output::write_output(None, |out| {
+        serde_json::to_writer_pretty(&mut *out, &schema)?;
+        out.write_all(b"\n")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

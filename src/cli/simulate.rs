@@ -1,0 +1,92 @@
+//! `linchpin simulate`: fail domains or resources and report what goes down and why.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Args;
+use linchpin::analysis::{Failure, propagate};
+use linchpin::graph::{DomainKind, Estate};
+use linchpin::report::SimulationReport;
+
+use super::{EstateArgs, OutputArgs};
+
+/// What-if: fail zones, regions, providers or resources and see every resource and critical
+/// service that goes down, with the chain of requirements that explains each.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    estate: EstateArgs,
+    /// What fails, as KIND=ID with KIND one of zone, region, provider, resource (a resource by
+    /// id or by unique name). Repeatable: `--fail zone=apne1-az4 --fail provider=edgeguard`.
+    #[arg(long = "fail", value_name = "KIND=ID", required = true, value_parser = parse_target)]
+    fail: Vec<(String, String)>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+fn parse_target(text: &str) -> Result<(String, String), String> {
+    let (kind, id) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not KIND=ID (e.g. zone=apne1-az4)"))?;
+    if !matches!(kind, "zone" | "region" | "provider" | "resource") {
+        return Err(format!(
+            "unknown kind `{kind}`; expected zone, region, provider or resource"
+        ));
+    }
+    if id.is_empty() {
+        return Err(format!("`{text}` names no {kind}"));
+    }
+    Ok((kind.to_string(), id.to_string()))
+}
+
+pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
+    let estate = args.estate.load()?;
+    let failure = resolve(&estate, &args.fail)?;
+    let outcome = propagate(&estate, &failure);
+    let report = SimulationReport::build(&estate, &failure, &outcome);
+    args.output.write(|format, out| report.write(format, out))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Turn `--fail` arguments into domain and resource indices, rejecting unknown names.
+fn resolve(estate: &Estate, targets: &[(String, String)]) -> anyhow::Result<Failure> {
+    let mut failure = Failure::default();
+    for (kind, id) in targets {
+        if kind == "resource" {
+            if let Some(&ix) = estate.index.get(id.as_str()) {
+                failure.resources.push(ix);
+                continue;
+            }
+            let named: Vec<u32> = (0..estate.len() as u32)
+                .filter(|&ix| estate.resource(ix).name == *id)
+                .collect();
+            match named[..] {
+                [ix] => failure.resources.push(ix),
+                [] => bail!("--fail resource={id}: no resource has this id or name"),
+                _ => bail!(
+                    "--fail resource={id}: {} resources have this name; give the id",
+                    named.len()
+                ),
+            }
+            continue;
+        }
+        let domain_kind = DomainKind::parse(kind).expect("validated by the parser");
+        match estate.find_domain(domain_kind, id) {
+            Some(ix) => failure.domains.push(ix),
+            None => {
+                let mut known: Vec<&str> = estate
+                    .domains
+                    .iter()
+                    .filter(|d| d.kind == domain_kind)
+                    .map(|d| d.id.as_str())
+                    .collect();
+                known.sort_unstable();
+                bail!(
+                    "--fail {kind}={id}: the estate has no such {kind}; known: {}",
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                );
+            }
+        }
+    }
+    Ok(failure)
+}

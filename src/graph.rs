@@ -1,0 +1,433 @@
+//! The failure-domain graph: resources, their requirement groups and the domain hierarchy
+//! provider ⊃ region ⊃ zone, indexed once and shared by every analysis.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::snapshot::{CRITICAL_TAG, Placement, Resource, Snapshot};
+
+/// Index of a resource in [`Estate::resources`].
+pub type ResourceIx = u32;
+/// Index of a failure domain in [`Estate::domains`].
+pub type DomainIx = u32;
+/// Index of a requirement group in [`Estate::groups`].
+pub type GroupIx = u32;
+
+/// The kinds of failure domain, innermost first (the order reports sort by).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DomainKind {
+    Zone,
+    Region,
+    Provider,
+}
+
+impl DomainKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainKind::Zone => "zone",
+            DomainKind::Region => "region",
+            DomainKind::Provider => "provider",
+        }
+    }
+
+    /// Parse `zone`, `region` or `provider`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "zone" => Some(DomainKind::Zone),
+            "region" => Some(DomainKind::Region),
+            "provider" => Some(DomainKind::Provider),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for DomainKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure domain as reports name it: `{"kind": "zone", "id": "apne1-az4"}`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub struct DomainRef {
+    pub kind: DomainKind,
+    pub id: String,
+}
+
+impl fmt::Display for DomainRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.id)
+    }
+}
+
+/// A zone, region or provider of the estate.
+#[derive(Debug, Clone)]
+pub struct FailureDomain {
+    pub kind: DomainKind,
+    pub id: String,
+    /// The provider it belongs to (itself for a provider).
+    pub provider: String,
+    /// The region a zone belongs to; the region itself for a region.
+    pub region: Option<String>,
+    /// The enclosing domain: a zone's region, a region's provider.
+    pub parent: Option<DomainIx>,
+    /// The account-specific name of a zone, when known.
+    pub zone_name: Option<String>,
+}
+
+impl FailureDomain {
+    pub fn to_ref(&self) -> DomainRef {
+        DomainRef {
+            kind: self.kind,
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// A requirement group of one resource: at least `quorum` of `members` must be up.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub owner: ResourceIx,
+    pub quorum: u32,
+    pub members: Vec<ResourceIx>,
+    /// Whether the snapshot wrote it as `requires` (a group of one).
+    pub is_requires: bool,
+    pub label: Option<String>,
+}
+
+impl Group {
+    /// How many members must be down for the group to fail.
+    pub fn losses_to_fail(&self) -> u32 {
+        self.members.len() as u32 - self.quorum + 1
+    }
+}
+
+/// Why a resource counts as a critical service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CriticalReason {
+    /// Tagged `linchpin:critical=true`.
+    Tagged,
+    /// An entry point: internet-facing load balancer, API gateway, CloudFront distribution,
+    /// DNS record, or a resource with the attribute `entry_point: true`.
+    EntryPoint,
+    /// Nothing was marked critical, so the resources nothing depends on stand in.
+    GraphRoot,
+}
+
+impl CriticalReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CriticalReason::Tagged => "tagged critical",
+            CriticalReason::EntryPoint => "entry point",
+            CriticalReason::GraphRoot => "graph root (nothing marked critical)",
+        }
+    }
+}
+
+/// A resource the audit protects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CriticalService {
+    pub resource: ResourceIx,
+    pub reason: CriticalReason,
+}
+
+/// Where a resource lives, in domain indices: it is directly down when `home` (or an
+/// ancestor) fails, or when every one of `zones` is down.
+#[derive(Debug, Clone, Default)]
+pub struct Footing {
+    /// The region (zonal, multi-zone, regional, unknown with region) or provider (global,
+    /// unknown without region); none for logical resources.
+    pub home: Option<DomainIx>,
+    /// Zones of zonal and multi-zone placements.
+    pub zones: Vec<DomainIx>,
+}
+
+/// The indexed estate.
+pub struct Estate {
+    pub snapshot: Snapshot,
+    pub index: HashMap<String, ResourceIx>,
+    pub domains: Vec<FailureDomain>,
+    pub domain_index: HashMap<(DomainKind, String), DomainIx>,
+    pub footing: Vec<Footing>,
+    pub groups: Vec<Group>,
+    /// Groups of each resource, as a range into `groups` (groups are stored owner by owner).
+    pub group_ranges: Vec<std::ops::Range<u32>>,
+    /// Requirement edges owner → member, weighted by group.
+    pub graph: DiGraph<ResourceIx, GroupIx, u32>,
+    pub critical: Vec<CriticalService>,
+}
+
+impl Estate {
+    /// Index a validated snapshot.
+    pub fn build(snapshot: Snapshot) -> Estate {
+        let mut domains = DomainTable::default();
+        for zone in &snapshot.zones {
+            let region = domains.region(&zone.provider, &zone.region);
+            domains.zone(&zone.id, region, zone.name.clone());
+        }
+        let mut index = HashMap::with_capacity(snapshot.resources.len());
+        for (ix, resource) in snapshot.resources.iter().enumerate() {
+            index.insert(resource.id.clone(), ix as ResourceIx);
+        }
+        let footing: Vec<Footing> = snapshot
+            .resources
+            .iter()
+            .map(|resource| domains.footing(resource))
+            .collect();
+
+        let mut graph = DiGraph::with_capacity(snapshot.resources.len(), 0);
+        for ix in 0..snapshot.resources.len() {
+            graph.add_node(ix as ResourceIx);
+        }
+        let mut groups = Vec::new();
+        let mut group_ranges = Vec::with_capacity(snapshot.resources.len());
+        for (owner, resource) in snapshot.resources.iter().enumerate() {
+            let start = groups.len() as u32;
+            for group in &resource.requirements {
+                let members: Vec<ResourceIx> =
+                    group.members().iter().map(|id| index[id.as_str()]).collect();
+                let gix = groups.len() as GroupIx;
+                for &member in &members {
+                    graph.add_edge(NodeIndex::new(owner), NodeIndex::new(member as usize), gix);
+                }
+                groups.push(Group {
+                    owner: owner as ResourceIx,
+                    quorum: group.quorum(),
+                    members,
+                    is_requires: group.requires.is_some(),
+                    label: group.label.clone(),
+                });
+            }
+            group_ranges.push(start..groups.len() as u32);
+        }
+
+        let mut estate = Estate {
+            snapshot,
+            index,
+            domains: domains.domains,
+            domain_index: domains.index,
+            footing,
+            groups,
+            group_ranges,
+            graph,
+            critical: Vec::new(),
+        };
+        estate.critical = estate.find_critical();
+        estate
+    }
+
+    pub fn resource(&self, ix: ResourceIx) -> &Resource {
+        &self.snapshot.resources[ix as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.snapshot.resources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.snapshot.resources.is_empty()
+    }
+
+    pub fn domain(&self, ix: DomainIx) -> &FailureDomain {
+        &self.domains[ix as usize]
+    }
+
+    pub fn find_domain(&self, kind: DomainKind, id: &str) -> Option<DomainIx> {
+        self.domain_index.get(&(kind, id.to_string())).copied()
+    }
+
+    /// The requirement groups of a resource.
+    pub fn groups_of(&self, ix: ResourceIx) -> &[Group] {
+        let range = &self.group_ranges[ix as usize];
+        &self.groups[range.start as usize..range.end as usize]
+    }
+
+    /// Resources that have a requirement group containing `ix`, with that group.
+    pub fn dependents(&self, ix: ResourceIx) -> impl Iterator<Item = (ResourceIx, GroupIx)> + '_ {
+        use petgraph::visit::EdgeRef;
+        self.graph
+            .edges_directed(NodeIndex::new(ix as usize), petgraph::Direction::Incoming)
+            .map(|edge| (edge.source().index() as ResourceIx, *edge.weight()))
+    }
+
+    /// The domain and its ancestors, innermost first.
+    pub fn ancestry(&self, ix: DomainIx) -> impl Iterator<Item = DomainIx> + '_ {
+        std::iter::successors(Some(ix), |&d| self.domains[d as usize].parent)
+    }
+
+    /// The single domains whose loss alone takes the resource down by its own placement.
+    pub fn lethal_domains(&self, ix: ResourceIx) -> Vec<DomainIx> {
+        let footing = &self.footing[ix as usize];
+        let mut lethal: Vec<DomainIx> = footing
+            .home
+            .map(|home| self.ancestry(home).collect())
+            .unwrap_or_default();
+        if let [zone] = footing.zones[..] {
+            lethal.push(zone);
+        }
+        lethal.sort_unstable();
+        lethal
+    }
+
+    /// Whether a resource is a modelling construct with no failure domain of its own.
+    pub fn is_logical(&self, ix: ResourceIx) -> bool {
+        matches!(self.resource(ix).placement, Placement::Logical)
+    }
+
+    /// The region and provider a resource is reported under.
+    pub fn scope_of(&self, ix: ResourceIx) -> (&str, Option<&str>) {
+        let resource = self.resource(ix);
+        (&resource.provider, resource.region.as_deref())
+    }
+
+    fn find_critical(&self) -> Vec<CriticalService> {
+        let mut critical: Vec<CriticalService> = self
+            .snapshot
+            .resources
+            .iter()
+            .enumerate()
+            .filter_map(|(ix, resource)| {
+                let reason = match resource.tags.get(CRITICAL_TAG).map(String::as_str) {
+                    Some("true") => Some(CriticalReason::Tagged),
+                    Some("false") => None,
+                    _ if is_entry_point(resource) => Some(CriticalReason::EntryPoint),
+                    _ => None,
+                }?;
+                Some(CriticalService {
+                    resource: ix as ResourceIx,
+                    reason,
+                })
+            })
+            .collect();
+        if critical.is_empty() {
+            critical = (0..self.len() as ResourceIx)
+                .filter(|&ix| self.dependents(ix).next().is_none())
+                .map(|resource| CriticalService {
+                    resource,
+                    reason: CriticalReason::GraphRoot,
+                })
+                .collect();
+        }
+        critical
+    }
+}
+
+/// Entry points are critical unless tagged `linchpin:critical=false`.
+fn is_entry_point(resource: &Resource) -> bool {
+    if let Some(flag) = resource.attributes.get("entry_point") {
+        return flag.as_bool() == Some(true);
+    }
+    match resource.kind.as_str() {
+        "aws:cloudfront:distribution" | "aws:route53:record" => true,
+        "aws:apigateway:restapi" | "aws:apigateway:api" => true,
+        "aws:elasticloadbalancing:loadbalancer" => {
+            resource.attributes.get("scheme").and_then(|s| s.as_str()) == Some("internet-facing")
+        }
+        _ => false,
+    }
+}
+
+/// Builds the domain hierarchy as resources and zones name it.
+#[derive(Default)]
+struct DomainTable {
+    domains: Vec<FailureDomain>,
+    index: HashMap<(DomainKind, String), DomainIx>,
+}
+
+impl DomainTable {
+    fn intern(&mut self, domain: FailureDomain) -> DomainIx {
+        let key = (domain.kind, domain.id.clone());
+        if let Some(&ix) = self.index.get(&key) {
+            return ix;
+        }
+        let ix = self.domains.len() as DomainIx;
+        self.domains.push(domain);
+        self.index.insert(key, ix);
+        ix
+    }
+
+    fn provider(&mut self, provider: &str) -> DomainIx {
+        self.intern(FailureDomain {
+            kind: DomainKind::Provider,
+            id: provider.to_string(),
+            provider: provider.to_string(),
+            region: None,
+            parent: None,
+            zone_name: None,
+        })
+    }
+
+    fn region(&mut self, provider: &str, region: &str) -> DomainIx {
+        let parent = self.provider(provider);
+        self.intern(FailureDomain {
+            kind: DomainKind::Region,
+            id: region.to_string(),
+            provider: provider.to_string(),
+            region: Some(region.to_string()),
+            parent: Some(parent),
+            zone_name: None,
+        })
+    }
+
+    fn zone(&mut self, zone: &str, region: DomainIx, name: Option<String>) -> DomainIx {
+        let parent = &self.domains[region as usize];
+        let domain = FailureDomain {
+            kind: DomainKind::Zone,
+            id: zone.to_string(),
+            provider: parent.provider.clone(),
+            region: parent.region.clone(),
+            parent: Some(region),
+            zone_name: name,
+        };
+        self.intern(domain)
+    }
+
+    fn footing(&mut self, resource: &Resource) -> Footing {
+        let region = |table: &mut Self| {
+            resource
+                .region
+                .as_deref()
+                .map(|region| table.region(&resource.provider, region))
+        };
+        let zone_ixs = |table: &Self| {
+            resource
+                .placement
+                .zones()
+                .iter()
+                .map(|zone| table.index[&(DomainKind::Zone, zone.clone())])
+                .collect()
+        };
+        match &resource.placement {
+            Placement::Zonal { .. } | Placement::MultiZone { .. } => Footing {
+                home: region(self),
+                zones: zone_ixs(self),
+            },
+            Placement::Regional => Footing {
+                home: region(self),
+                zones: Vec::new(),
+            },
+            Placement::Global { .. } => Footing {
+                home: Some(self.provider(&resource.provider)),
+                zones: Vec::new(),
+            },
+            Placement::Unknown => Footing {
+                home: Some(match region(self) {
+                    Some(region) => region,
+                    None => self.provider(&resource.provider),
+                }),
+                zones: Vec::new(),
+            },
+            Placement::Logical => Footing::default(),
+        }
+    }
+}

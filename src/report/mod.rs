@@ -1,0 +1,316 @@
+//! Reports: the audit and simulation results as documents, and the writers that render them
+//! as terminal tables, JSON or CSV. Writers take any `impl Write`; nothing here prints.
+
+mod csv_out;
+mod table;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Analysis, Concentration, Failure, Outcome, PathStep, simulated_path};
+use crate::findings::{Finding, Severity};
+use crate::graph::{CriticalReason, DomainKind, DomainRef, Estate};
+use crate::score::Score;
+use crate::snapshot::{CoverageRecord, Source};
+
+/// The value of `schema` in an audit report.
+pub const REPORT_SCHEMA: &str = "linchpin.report/v1";
+/// The value of `schema` in a simulation report.
+pub const SIMULATION_SCHEMA: &str = "linchpin.simulation/v1";
+
+/// Output formats of `audit` and `simulate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Terminal tables.
+    Table,
+    /// The JSON document (`linchpin.report/v1` or `linchpin.simulation/v1`).
+    Json,
+    /// One CSV row per finding (audit) or per downed resource (simulate).
+    Csv,
+}
+
+/// The tool that wrote a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    fn current() -> Self {
+        Tool {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// What was audited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EstateSummary {
+    pub sources: Vec<Source>,
+    pub resources: usize,
+    pub providers: Vec<String>,
+    pub regions: Vec<String>,
+    pub zones: Vec<String>,
+}
+
+/// A critical service and why it counts as one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CriticalEntry {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub reason: CriticalReason,
+}
+
+/// The single domains whose loss alone stops a critical service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CutSet {
+    pub service: String,
+    pub domains: Vec<DomainRef>,
+}
+
+/// The single resources whose failure alone stops a critical service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ServiceSpofs {
+    pub service: String,
+    pub resources: Vec<String>,
+}
+
+/// The audit report (`linchpin.report/v1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AuditReport {
+    pub schema: String,
+    pub tool: Tool,
+    pub estate: EstateSummary,
+    pub critical_services: Vec<CriticalEntry>,
+    pub scores: Vec<Score>,
+    pub concentration: Vec<Concentration>,
+    pub cut_sets: Vec<CutSet>,
+    pub spofs: Vec<ServiceSpofs>,
+    pub findings: Vec<Finding>,
+    pub coverage: Vec<CoverageRecord>,
+    /// Number of findings per severity.
+    pub summary: BTreeMap<Severity, usize>,
+}
+
+impl AuditReport {
+    pub fn build(estate: &Estate, analysis: &Analysis, findings: Vec<Finding>, scores: Vec<Score>) -> Self {
+        let mut summary: BTreeMap<Severity, usize> =
+            Severity::ALL.iter().map(|&s| (s, 0)).collect();
+        for finding in &findings {
+            *summary.entry(finding.severity).or_default() += 1;
+        }
+        let names = |kind: DomainKind| {
+            let mut names: Vec<String> = estate
+                .domains
+                .iter()
+                .filter(|d| d.kind == kind)
+                .map(|d| d.id.clone())
+                .collect();
+            names.sort();
+            names
+        };
+        AuditReport {
+            schema: REPORT_SCHEMA.into(),
+            tool: Tool::current(),
+            estate: EstateSummary {
+                sources: estate.snapshot.sources.clone(),
+                resources: estate.len(),
+                providers: names(DomainKind::Provider),
+                regions: names(DomainKind::Region),
+                zones: names(DomainKind::Zone),
+            },
+            critical_services: estate
+                .critical
+                .iter()
+                .map(|service| {
+                    let r = estate.resource(service.resource);
+                    CriticalEntry {
+                        id: r.id.clone(),
+                        name: r.label().to_string(),
+                        kind: r.kind.clone(),
+                        reason: service.reason,
+                    }
+                })
+                .collect(),
+            scores,
+            concentration: analysis.concentration.clone(),
+            cut_sets: analysis
+                .cut_sets
+                .iter()
+                .map(|(service, domains)| CutSet {
+                    service: estate.resource(service.resource).id.clone(),
+                    domains: domains.iter().map(|&d| estate.domain(d).to_ref()).collect(),
+                })
+                .collect(),
+            spofs: analysis
+                .spofs
+                .iter()
+                .map(|(service, spofs)| ServiceSpofs {
+                    service: estate.resource(service.resource).id.clone(),
+                    resources: spofs.iter().map(|&r| estate.resource(r).id.clone()).collect(),
+                })
+                .collect(),
+            findings,
+            coverage: estate.snapshot.coverage.clone(),
+            summary,
+        }
+    }
+
+    /// Findings at or above a severity.
+    pub fn count_at_or_above(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity >= severity).count()
+    }
+
+    pub fn write(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+        match format {
+            Format::Table => table::audit(self, out),
+            Format::Json => write_json(self, out),
+            Format::Csv => csv_out::audit(self, out),
+        }
+    }
+}
+
+/// Something failed at the start of a simulation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FailedItem {
+    /// `zone`, `region`, `provider` or `resource`.
+    pub kind: String,
+    pub id: String,
+}
+
+/// A resource that went down, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DownEntry {
+    pub resource: String,
+    pub name: String,
+    pub kind: String,
+    pub provider: String,
+    pub region: Option<String>,
+    pub critical: bool,
+    /// From this resource to the failure that took it down.
+    pub path: Vec<PathStep>,
+}
+
+/// A critical service that went down.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CriticalDown {
+    pub service: String,
+    pub name: String,
+    pub reason: CriticalReason,
+    pub path: Vec<PathStep>,
+}
+
+/// The simulation report (`linchpin.simulation/v1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SimulationReport {
+    pub schema: String,
+    pub tool: Tool,
+    pub failed: Vec<FailedItem>,
+    /// Every resource down, sorted by id.
+    pub down: Vec<DownEntry>,
+    /// Critical services down, sorted by id.
+    pub critical_down: Vec<CriticalDown>,
+    /// Critical services still up.
+    pub critical_up: Vec<String>,
+    pub resources: usize,
+}
+
+impl SimulationReport {
+    pub fn build(estate: &Estate, failure: &Failure, outcome: &Outcome) -> Self {
+        let mut failed: Vec<FailedItem> = failure
+            .domains
+            .iter()
+            .map(|&d| {
+                let domain = estate.domain(d);
+                FailedItem {
+                    kind: domain.kind.as_str().into(),
+                    id: domain.id.clone(),
+                }
+            })
+            .chain(failure.resources.iter().map(|&r| FailedItem {
+                kind: "resource".into(),
+                id: estate.resource(r).id.clone(),
+            }))
+            .collect();
+        failed.sort_by(|a, b| (&a.kind, &a.id).cmp(&(&b.kind, &b.id)));
+        failed.dedup();
+        let critical: BTreeMap<u32, CriticalReason> = estate
+            .critical
+            .iter()
+            .map(|s| (s.resource, s.reason))
+            .collect();
+        let mut down: Vec<DownEntry> = outcome
+            .order
+            .iter()
+            .map(|&ix| {
+                let r = estate.resource(ix);
+                DownEntry {
+                    resource: r.id.clone(),
+                    name: r.label().to_string(),
+                    kind: r.kind.clone(),
+                    provider: r.provider.clone(),
+                    region: r.region.clone(),
+                    critical: critical.contains_key(&ix),
+                    path: simulated_path(estate, outcome, ix),
+                }
+            })
+            .collect();
+        down.sort_by(|a, b| a.resource.cmp(&b.resource));
+        let mut critical_down: Vec<CriticalDown> = down
+            .iter()
+            .filter(|d| d.critical)
+            .map(|d| CriticalDown {
+                service: d.resource.clone(),
+                name: d.name.clone(),
+                reason: critical[&estate.index[d.resource.as_str()]],
+                path: d.path.clone(),
+            })
+            .collect();
+        critical_down.sort_by(|a, b| a.service.cmp(&b.service));
+        let mut critical_up: Vec<String> = critical
+            .keys()
+            .filter(|&&ix| !outcome.is_down(ix))
+            .map(|&ix| estate.resource(ix).id.clone())
+            .collect();
+        critical_up.sort();
+        SimulationReport {
+            schema: SIMULATION_SCHEMA.into(),
+            tool: Tool::current(),
+            failed,
+            down,
+            critical_down,
+            critical_up,
+            resources: estate.len(),
+        }
+    }
+
+    pub fn write(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+        match format {
+            Format::Table => table::simulation(self, out),
+            Format::Json => write_json(self, out),
+            Format::Csv => csv_out::simulation(self, out),
+        }
+    }
+}
+
+fn write_json(value: &impl Serialize, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// JSON Schemas of the documents linchpin writes, by name.
+pub fn json_schema(document: &str) -> Option<serde_json::Value> {
+    let schema = match document {
+        "snapshot" => return Some(crate::snapshot::json_schema()),
+        "report" => schemars::schema_for!(AuditReport),
+        "simulation" => schemars::schema_for!(SimulationReport),
+        _ => return None,
+    };
+    Some(serde_json::to_value(schema).expect("a schema is always JSON"))
+}

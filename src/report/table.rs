@@ -1,0 +1,297 @@
+//! Terminal tables (comfy-table) for people reading an audit or a simulation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+use super::{AuditReport, SimulationReport};
+use crate::analysis::{Population, render_path};
+use crate::findings::Severity;
+use crate::graph::DomainKind;
+
+/// Findings listed per severity before the rest is summarised.
+const FINDINGS_SHOWN: usize = 25;
+
+fn new_table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().copied());
+    table
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+pub(super) fn audit(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let e = &report.estate;
+    writeln!(
+        out,
+        "linchpin audit: {} resources, {} provider(s), {} region(s), {} zone(s); {} critical service(s)",
+        e.resources,
+        e.providers.len(),
+        e.regions.len(),
+        e.zones.len(),
+        report.critical_services.len()
+    )?;
+    writeln!(out)?;
+    scores_table(report, out)?;
+    services_table(report, out)?;
+    concentration_table(report, out)?;
+    findings_list(report, out)?;
+    coverage_list(report, out)
+}
+
+fn scores_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let conc = |scope_kind: DomainKind, scope: &str, over: DomainKind| {
+        report.concentration.iter().find(|c| {
+            c.population == Population::All
+                && c.over == over
+                && c.scope
+                    .as_ref()
+                    .is_some_and(|s| s.kind == scope_kind && s.id == scope)
+        })
+    };
+    let providers = report
+        .concentration
+        .iter()
+        .find(|c| c.scope.is_none() && c.population == Population::All);
+    let mut table = new_table(&[
+        "Provider / region",
+        "Resources",
+        "Zones",
+        "Largest zone",
+        "HHI (zones)",
+        "Critical down with one zone",
+        "SPOFs",
+        "Score",
+        "Grade",
+    ]);
+    for score in &report.scores {
+        let (label, resources, zones) = match &score.region {
+            None => (
+                score.provider.clone(),
+                providers
+                    .and_then(|c| c.shares.iter().find(|s| s.domain.id == score.provider))
+                    .map(|s| s.weight),
+                conc(DomainKind::Provider, &score.provider, DomainKind::Zone),
+            ),
+            Some(region) => (
+                format!("  {}/{region}", score.provider),
+                conc(DomainKind::Provider, &score.provider, DomainKind::Region)
+                    .and_then(|c| c.shares.iter().find(|s| &s.domain.id == region))
+                    .map(|s| s.weight),
+                conc(DomainKind::Region, region, DomainKind::Zone),
+            ),
+        };
+        let in_scope = |f: &&crate::findings::Finding| {
+            f.provider == score.provider && (score.region.is_none() || f.region == score.region)
+        };
+        let exposed: BTreeSet<&str> = report
+            .findings
+            .iter()
+            .filter(in_scope)
+            .filter(|f| f.rule == "zone-cut-set")
+            .flat_map(|f| f.services.iter().map(String::as_str))
+            .collect();
+        let spofs = report
+            .findings
+            .iter()
+            .filter(in_scope)
+            .filter(|f| f.rule == "resource-spof")
+            .count();
+        let (zone_count, largest, hhi) = match zones {
+            Some(c) => (
+                c.shares.len().to_string(),
+                c.largest()
+                    .map(|s| format!("{} {}", s.domain.id, percent(s.share)))
+                    .unwrap_or_default(),
+                format!("{:.0}", c.hhi),
+            ),
+            None => ("0".into(), "-".into(), "-".into()),
+        };
+        table.add_row(vec![
+            label,
+            resources.map(|w| format!("{w:.0}")).unwrap_or_else(|| "0".into()),
+            zone_count,
+            largest,
+            hhi,
+            exposed.len().to_string(),
+            spofs.to_string(),
+            score.score.to_string(),
+            score.grade.to_string(),
+        ]);
+    }
+    writeln!(out, "Scores\n{table}\n")
+}
+
+fn services_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut table = new_table(&[
+        "Critical service",
+        "Why critical",
+        "Down with zone",
+        "Down with region",
+        "Down with provider",
+        "SPOFs",
+    ]);
+    for service in &report.critical_services {
+        let cut = report.cut_sets.iter().find(|c| c.service == service.id);
+        let of_kind = |kind: DomainKind| {
+            let ids: Vec<&str> = cut
+                .map(|c| {
+                    c.domains
+                        .iter()
+                        .filter(|d| d.kind == kind)
+                        .map(|d| d.id.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if ids.is_empty() { "-".to_string() } else { ids.join(", ") }
+        };
+        let spofs = report
+            .spofs
+            .iter()
+            .find(|s| s.service == service.id)
+            .map_or(0, |s| s.resources.len());
+        table.add_row(vec![
+            service.name.clone(),
+            service.reason.as_str().to_string(),
+            of_kind(DomainKind::Zone),
+            of_kind(DomainKind::Region),
+            of_kind(DomainKind::Provider),
+            spofs.to_string(),
+        ]);
+    }
+    writeln!(out, "Critical services\n{table}\n")
+}
+
+fn concentration_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut table = new_table(&[
+        "Scope",
+        "Shares of",
+        "Counting",
+        "Largest",
+        "Share",
+        "HHI",
+        "Effective count",
+    ]);
+    for c in &report.concentration {
+        let scope = c
+            .scope
+            .as_ref()
+            .map_or_else(|| "estate".to_string(), ToString::to_string);
+        let largest = c.largest();
+        table.add_row(vec![
+            scope,
+            format!("{}s", c.over),
+            match c.population {
+                Population::All => "all resources".to_string(),
+                Population::Critical => "critical dependencies".to_string(),
+            },
+            largest.map(|s| s.domain.id.clone()).unwrap_or_default(),
+            largest.map(|s| percent(s.share)).unwrap_or_default(),
+            format!("{:.0}", c.hhi),
+            format!("{:.2}", c.effective_count),
+        ]);
+    }
+    writeln!(out, "Concentration\n{table}\n")
+}
+
+fn findings_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| format!("{} {s}", report.summary.get(s).copied().unwrap_or(0)))
+        .collect();
+    writeln!(out, "Findings: {}", counts.join(", "))?;
+    let mut by_severity: BTreeMap<std::cmp::Reverse<Severity>, Vec<_>> = BTreeMap::new();
+    for finding in &report.findings {
+        by_severity
+            .entry(std::cmp::Reverse(finding.severity))
+            .or_default()
+            .push(finding);
+    }
+    for (std::cmp::Reverse(severity), findings) in by_severity {
+        writeln!(out)?;
+        for finding in findings.iter().take(FINDINGS_SHOWN) {
+            writeln!(
+                out,
+                "{:<8} {} [{}]\n  {}",
+                severity.as_str().to_uppercase(),
+                finding.rule,
+                finding.id,
+                finding.message
+            )?;
+            if !finding.path.is_empty() {
+                writeln!(out, "  why: {}", render_path(&finding.path))?;
+            }
+            writeln!(out, "  fix: {}", finding.remediation)?;
+        }
+        if findings.len() > FINDINGS_SHOWN {
+            writeln!(
+                out,
+                "  ... and {} more {severity} findings (all are in --format json or csv)",
+                findings.len() - FINDINGS_SHOWN
+            )?;
+        }
+    }
+    writeln!(out)
+}
+
+fn coverage_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let failed: Vec<_> = report
+        .coverage
+        .iter()
+        .filter(|c| c.status == crate::snapshot::CoverageStatus::Failed)
+        .collect();
+    if failed.is_empty() {
+        writeln!(out, "Coverage: complete ({} reads recorded)", report.coverage.len())
+    } else {
+        writeln!(
+            out,
+            "Coverage: {} of {} reads failed (see coverage-gap findings)",
+            failed.len(),
+            report.coverage.len()
+        )
+    }
+}
+
+pub(super) fn simulation(report: &SimulationReport, out: &mut dyn Write) -> io::Result<()> {
+    let failed: Vec<String> = report
+        .failed
+        .iter()
+        .map(|f| format!("{} {}", f.kind, f.id))
+        .collect();
+    writeln!(
+        out,
+        "linchpin simulate: failing {}\n{} of {} resources down; {} critical service(s) down, {} up\n",
+        failed.join(", "),
+        report.down.len(),
+        report.resources,
+        report.critical_down.len(),
+        report.critical_up.len()
+    )?;
+    if report.critical_down.is_empty() {
+        writeln!(out, "No critical service goes down.\n")?;
+    } else {
+        let mut table = new_table(&["Critical service down", "Why"]);
+        for down in &report.critical_down {
+            table.add_row(vec![down.name.clone(), render_path(&down.path)]);
+        }
+        writeln!(out, "{table}\n")?;
+    }
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for down in &report.down {
+        *kinds.entry(down.kind.as_str()).or_default() += 1;
+    }
+    if !kinds.is_empty() {
+        let mut table = new_table(&["Kind", "Resources down"]);
+        for (kind, count) in kinds {
+            table.add_row(vec![kind.to_string(), count.to_string()]);
+        }
+        writeln!(out, "{table}\n(every downed resource and its path: --format json or csv)")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,599 @@
+//! Reading a snapshot: parse, then validate, reporting every problem at once.
+//!
+//! Loading has two steps. A well-formed document is deserialized in one pass (the fast path
+//! that a million-resource snapshot takes). When that fails on a data error, the document is
+//! re-read element by element so that every malformed resource, zone or coverage record is
+//! reported, not just the first. Either way the typed snapshot is then validated as a whole
+//! (duplicate ids, dangling references, zones in the wrong region, impossible quorums, ...).
+//! Each problem carries its JSON path; the line and column are found only when there is an
+//! error to print, so the fast path pays nothing for them.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::model::{Placement, Resource, SNAPSHOT_SCHEMA, Snapshot, Zone};
+
+/// One step of a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    Key(String),
+    Index(usize),
+}
+
+/// A JSON path such as `$.resources[3].placement`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JsonPath(pub Vec<PathSegment>);
+
+impl JsonPath {
+    fn root() -> Self {
+        JsonPath(Vec::new())
+    }
+
+    fn key(&self, key: &str) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(PathSegment::Key(key.to_string()));
+        JsonPath(segments)
+    }
+
+    fn index(&self, index: usize) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(PathSegment::Index(index));
+        JsonPath(segments)
+    }
+}
+
+impl fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("$")?;
+        for segment in &self.0 {
+            match segment {
+                PathSegment::Key(key) => write!(f, ".{key}")?,
+                PathSegment::Index(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One thing wrong with a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: JsonPath,
+    /// 1-based line and column of the offending value, when known.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(path: JsonPath, message: impl Into<String>) -> Self {
+        Problem {
+            path,
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a snapshot could not be loaded: every problem found, with where it is.
+#[derive(Debug, thiserror::Error)]
+pub struct SnapshotError {
+    /// The file (or `<demo>`, `<stdin>`).
+    pub origin: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.problems.len();
+        write!(
+            f,
+            "{}: invalid snapshot ({count} problem{})",
+            self.origin,
+            if count == 1 { "" } else { "s" }
+        )?;
+        for problem in &self.problems {
+            write!(f, "\n  {}", self.origin)?;
+            if let Some(line) = problem.line {
+                write!(f, ":{line}")?;
+                if let Some(column) = problem.column {
+                    write!(f, ":{column}")?;
+                }
+            }
+            write!(f, ": {}: {}", problem.path, problem.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Read and validate a snapshot file.
+pub fn load_file(path: &Path) -> Result<Snapshot, SnapshotError> {
+    let origin = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|err| SnapshotError {
+        origin: origin.clone(),
+        problems: vec![Problem::new(JsonPath::root(), format!("cannot read file: {err}"))],
+    })?;
+    let text = String::from_utf8(bytes).map_err(|err| {
+        let (line, column) = line_column(
+            &String::from_utf8_lossy(err.as_bytes()),
+            err.utf8_error().valid_up_to(),
+        );
+        SnapshotError {
+            origin: origin.clone(),
+            problems: vec![Problem {
+                path: JsonPath::root(),
+                line: Some(line),
+                column: Some(column),
+                message: "the file is not valid UTF-8".into(),
+            }],
+        }
+    })?;
+    load_str(&text, &origin)
+}
+
+/// Parse and validate a snapshot held in memory; `origin` names it in errors.
+pub fn load_str(text: &str, origin: &str) -> Result<Snapshot, SnapshotError> {
+    let fail = |mut problems: Vec<Problem>| {
+        locate(text, &mut problems);
+        SnapshotError {
+            origin: origin.to_string(),
+            problems,
+        }
+    };
+    match serde_json::from_str::<Snapshot>(text) {
+        Ok(snapshot) => {
+            let problems = validate(&snapshot);
+            if problems.is_empty() {
+                Ok(snapshot)
+            } else {
+                Err(fail(problems))
+            }
+        }
+        Err(err) if err.is_syntax() || err.is_eof() || err.is_io() => Err(SnapshotError {
+            origin: origin.to_string(),
+            problems: vec![Problem {
+                path: JsonPath::root(),
+                line: Some(err.line()),
+                column: Some(err.column()),
+                message: format!("invalid JSON: {}", strip_position(&err.to_string())),
+            }],
+        }),
+        Err(_) => Err(fail(collect_data_problems(text))),
+    }
+}
+
+/// serde_json appends " at line L column C"; the location is printed separately.
+fn strip_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |at| &message[..at])
+}
+
+/// The slow path: deserialize element by element so every malformed element is reported,
+/// then validate what did deserialize.
+fn collect_data_problems(text: &str) -> Vec<Problem> {
+    let root = JsonPath::root();
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(err) => {
+            return vec![Problem::new(root, format!("invalid JSON: {err}"))];
+        }
+    };
+    let Value::Object(top) = value else {
+        return vec![Problem::new(root, "a snapshot must be a JSON object")];
+    };
+    let mut problems = Vec::new();
+    const KEYS: [&str; 5] = ["schema", "sources", "coverage", "zones", "resources"];
+    for key in top.keys() {
+        if !KEYS.contains(&key.as_str()) {
+            problems.push(Problem::new(
+                root.key(key),
+                format!("unknown key `{key}`; expected one of {}", KEYS.join(", ")),
+            ));
+        }
+    }
+    match top.get("schema") {
+        Some(Value::String(_)) => {}
+        Some(_) => problems.push(Problem::new(root.key("schema"), "`schema` must be a string")),
+        None => problems.push(Problem::new(
+            root.key("schema"),
+            format!("missing `schema`; expected \"{SNAPSHOT_SCHEMA}\""),
+        )),
+    }
+    if !top.contains_key("resources") {
+        problems.push(Problem::new(root.key("resources"), "missing `resources`"));
+    }
+    let _: Vec<Option<super::model::Source>> =
+        elements(&top, "sources", &root, &mut problems);
+    let _: Vec<Option<super::model::CoverageRecord>> =
+        elements(&top, "coverage", &root, &mut problems);
+    let zones: Vec<Option<Zone>> = elements(&top, "zones", &root, &mut problems);
+    let resources: Vec<Option<Resource>> = elements(&top, "resources", &root, &mut problems);
+
+    // Ids of resources that failed to deserialize still exist: references to them are not
+    // dangling, and reporting them would bury the real problem.
+    let mut extra_ids = HashSet::new();
+    if let Some(Value::Array(items)) = top.get("resources") {
+        for (item, parsed) in items.iter().zip(&resources) {
+            if parsed.is_none()
+                && let Some(Value::String(id)) = item.get("id")
+            {
+                extra_ids.insert(id.clone());
+            }
+        }
+    }
+    let schema = top.get("schema").and_then(Value::as_str);
+    problems.extend(validate_parts(
+        schema,
+        &zones.iter().map(Option::as_ref).collect::<Vec<_>>(),
+        &resources.iter().map(Option::as_ref).collect::<Vec<_>>(),
+        &extra_ids,
+    ));
+    problems
+}
+
+/// Deserialize each element of the array at `key`, recording a problem for each failure.
+fn elements<T: DeserializeOwned>(
+    top: &serde_json::Map<String, Value>,
+    key: &str,
+    root: &JsonPath,
+    problems: &mut Vec<Problem>,
+) -> Vec<Option<T>> {
+    let path = root.key(key);
+    match top.get(key) {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                match serde_path_to_error::deserialize::<_, T>(item) {
+                    Ok(parsed) => Some(parsed),
+                    Err(err) => {
+                        let mut at = path.index(index);
+                        for segment in err.path().iter() {
+                            match segment {
+                                serde_path_to_error::Segment::Seq { index } => {
+                                    at = at.index(*index)
+                                }
+                                serde_path_to_error::Segment::Map { key }
+                                | serde_path_to_error::Segment::Enum { variant: key } => {
+                                    at = at.key(key)
+                                }
+                                serde_path_to_error::Segment::Unknown => {}
+                            }
+                        }
+                        problems.push(Problem::new(at, err.inner().to_string()));
+                        None
+                    }
+                }
+            })
+            .collect(),
+        Some(_) => {
+            problems.push(Problem::new(path, format!("`{key}` must be an array")));
+            Vec::new()
+        }
+    }
+}
+
+/// Validate a typed snapshot as a whole.
+pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
+    validate_parts(
+        Some(&snapshot.schema),
+        &snapshot.zones.iter().map(Some).collect::<Vec<_>>(),
+        &snapshot.resources.iter().map(Some).collect::<Vec<_>>(),
+        &HashSet::new(),
+    )
+}
+
+fn validate_parts(
+    schema: Option<&str>,
+    zones: &[Option<&Zone>],
+    resources: &[Option<&Resource>],
+    extra_ids: &HashSet<String>,
+) -> Vec<Problem> {
+    let root = JsonPath::root();
+    let mut problems = Vec::new();
+    if let Some(schema) = schema
+        && schema != SNAPSHOT_SCHEMA
+    {
+        problems.push(Problem::new(
+            root.key("schema"),
+            format!("unsupported schema \"{schema}\"; this version reads \"{SNAPSHOT_SCHEMA}\""),
+        ));
+    }
+
+    // Region names must identify one region across providers: failure domains are keyed by
+    // name, so `ap-northeast-1` under two providers would merge two domains into one.
+    let mut regions = RegionOwners::default();
+
+    let mut zone_at: HashMap<&str, (usize, &Zone)> = HashMap::new();
+    for (index, zone) in zones.iter().enumerate() {
+        let Some(zone) = zone else { continue };
+        let at = root.key("zones").index(index);
+        if zone.id.is_empty() {
+            problems.push(Problem::new(at.key("id"), "zone id is empty"));
+            continue;
+        }
+        if let Some((first, _)) = zone_at.get(zone.id.as_str()) {
+            problems.push(Problem::new(
+                at.key("id"),
+                format!("zone `{}` is declared twice (first at $.zones[{first}])", zone.id),
+            ));
+            continue;
+        }
+        zone_at.insert(&zone.id, (index, zone));
+        regions.check(&zone.region, &zone.provider, at.key("region"), &mut problems);
+    }
+
+    let mut id_at: HashMap<&str, usize> = HashMap::with_capacity(resources.len());
+    for (index, resource) in resources.iter().enumerate() {
+        let Some(resource) = resource else { continue };
+        let at = root.key("resources").index(index);
+        if resource.id.is_empty() {
+            problems.push(Problem::new(at.key("id"), "resource id is empty"));
+        } else if let Some(first) = id_at.get(resource.id.as_str()) {
+            problems.push(Problem::new(
+                at.key("id"),
+                format!(
+                    "duplicate resource id `{}` (first at $.resources[{first}])",
+                    resource.id
+                ),
+            ));
+        } else {
+            id_at.insert(&resource.id, index);
+        }
+    }
+
+    for (index, resource) in resources.iter().enumerate() {
+        let Some(resource) = resource else { continue };
+        let at = root.key("resources").index(index);
+        if resource.provider.is_empty() {
+            problems.push(Problem::new(at.key("provider"), "provider is empty"));
+        }
+        if resource.kind.is_empty() {
+            problems.push(Problem::new(at.key("kind"), "kind is empty"));
+        }
+        if let Some(region) = &resource.region {
+            regions.check(region, &resource.provider, at.key("region"), &mut problems);
+        }
+        check_placement(resource, &at, &zone_at, &mut problems);
+        for (group_index, group) in resource.requirements.iter().enumerate() {
+            let group_at = at.key("requirements").index(group_index);
+            check_group(group, &group_at, &id_at, extra_ids, &mut problems);
+        }
+    }
+    problems
+}
+
+/// Which provider first used each region name, and where.
+#[derive(Default)]
+struct RegionOwners {
+    owners: HashMap<String, (String, JsonPath)>,
+}
+
+impl RegionOwners {
+    fn check(&mut self, region: &str, provider: &str, at: JsonPath, problems: &mut Vec<Problem>) {
+        match self.owners.get(region) {
+            Some((owner, first)) if owner != provider => problems.push(Problem::new(
+                at,
+                format!(
+                    "region `{region}` is used by providers `{owner}` (at {first}) and \
+                     `{provider}`; region names must be unique across providers"
+                ),
+            )),
+            Some(_) => {}
+            None => {
+                self.owners
+                    .insert(region.to_string(), (provider.to_string(), at));
+            }
+        }
+    }
+}
+
+fn check_placement(
+    resource: &Resource,
+    at: &JsonPath,
+    zone_at: &HashMap<&str, (usize, &Zone)>,
+    problems: &mut Vec<Problem>,
+) {
+    let placement_at = at.key("placement");
+    let needs_region = matches!(
+        resource.placement,
+        Placement::Zonal { .. } | Placement::MultiZone { .. } | Placement::Regional
+    );
+    if needs_region && resource.region.is_none() {
+        problems.push(Problem::new(
+            at.clone(),
+            format!(
+                "placement `{}` needs the resource's `region`",
+                resource.placement.type_name()
+            ),
+        ));
+    }
+    let zones_at = match &resource.placement {
+        Placement::Zonal { .. } => placement_at.key("zone"),
+        _ => placement_at.key("zones"),
+    };
+    if let Placement::MultiZone { zones, .. } = &resource.placement
+        && zones.is_empty()
+    {
+        problems.push(Problem::new(
+            zones_at.clone(),
+            "placement `multi_zone` needs at least one zone",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (zone_index, zone) in resource.placement.zones().iter().enumerate() {
+        let zone_path = match &resource.placement {
+            Placement::Zonal { .. } => zones_at.clone(),
+            _ => zones_at.index(zone_index),
+        };
+        if !seen.insert(zone.as_str()) {
+            problems.push(Problem::new(zone_path, format!("zone `{zone}` is listed twice")));
+            continue;
+        }
+        match zone_at.get(zone.as_str()) {
+            None => problems.push(Problem::new(
+                zone_path,
+                format!("zone `{zone}` is not declared in `zones`"),
+            )),
+            Some((_, declared)) => {
+                if let Some(region) = &resource.region
+                    && *region != declared.region
+                {
+                    problems.push(Problem::new(
+                        zone_path.clone(),
+                        format!(
+                            "zone `{zone}` is in region `{}`, but the resource is in region `{region}`",
+                            declared.region
+                        ),
+                    ));
+                }
+                if declared.provider != resource.provider {
+                    problems.push(Problem::new(
+                        zone_path,
+                        format!(
+                            "zone `{zone}` belongs to provider `{}`, but the resource's provider is `{}`",
+                            declared.provider, resource.provider
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn check_group(
+    group: &super::model::RequirementGroup,
+    at: &JsonPath,
+    id_at: &HashMap<&str, usize>,
+    extra_ids: &HashSet<String>,
+    problems: &mut Vec<Problem>,
+) {
+    match (&group.requires, &group.any_of) {
+        (Some(_), Some(_)) => problems.push(Problem::new(
+            at.clone(),
+            "a requirement group has either `requires` or `any_of`, not both",
+        )),
+        (None, None) => problems.push(Problem::new(
+            at.clone(),
+            "a requirement group needs `requires` or `any_of`",
+        )),
+        (Some(_), None) if group.min.is_some() => problems.push(Problem::new(
+            at.key("min"),
+            "`min` applies only to `any_of` groups",
+        )),
+        (None, Some(members)) => {
+            if members.is_empty() {
+                problems.push(Problem::new(at.key("any_of"), "`any_of` is empty"));
+            }
+            match group.min {
+                Some(0) => problems.push(Problem::new(at.key("min"), "`min` must be at least 1")),
+                Some(min) if min as usize > members.len() && !members.is_empty() => {
+                    problems.push(Problem::new(
+                        at.key("min"),
+                        format!(
+                            "`min` is {min} but the group has only {} member{}",
+                            members.len(),
+                            if members.len() == 1 { "" } else { "s" }
+                        ),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        (Some(_), None) => {}
+    }
+    let (members, members_at) = match (&group.requires, &group.any_of) {
+        (Some(one), _) => (std::slice::from_ref(one), None),
+        (None, Some(many)) => (many.as_slice(), Some(at.key("any_of"))),
+        (None, None) => return,
+    };
+    let mut seen = HashSet::new();
+    for (member_index, member) in members.iter().enumerate() {
+        let member_at = match &members_at {
+            Some(list) => list.index(member_index),
+            None => at.key("requires"),
+        };
+        if !seen.insert(member.as_str()) {
+            problems.push(Problem::new(
+                member_at,
+                format!("`{member}` is listed twice in one group"),
+            ));
+            continue;
+        }
+        if !id_at.contains_key(member.as_str()) && !extra_ids.contains(member) {
+            problems.push(Problem::new(
+                member_at,
+                format!("requires `{member}`, which is not a resource of this snapshot"),
+            ));
+        }
+    }
+}
+
+/// Fill in the line and column of each problem from its JSON path.
+fn locate(text: &str, problems: &mut [Problem]) {
+    let options = jsonc_parser::ParseOptions::default();
+    let Ok(parsed) =
+        jsonc_parser::parse_to_ast(text, &jsonc_parser::CollectOptions::default(), &options)
+    else {
+        return;
+    };
+    let Some(root) = parsed.value else { return };
+    for problem in problems.iter_mut() {
+        if problem.line.is_some() {
+            continue;
+        }
+        let offset = offset_of(&root, &problem.path.0);
+        let (line, column) = line_column(text, offset);
+        problem.line = Some(line);
+        problem.column = Some(column);
+    }
+}
+
+/// The byte offset of the deepest node the path reaches (a missing key points at its parent).
+fn offset_of(root: &jsonc_parser::ast::Value<'_>, path: &[PathSegment]) -> usize {
+    use jsonc_parser::ast::Value as Node;
+    use jsonc_parser::common::Ranged;
+    let mut node = root;
+    let mut offset = node.range().start;
+    for segment in path {
+        let next = match (segment, node) {
+            (PathSegment::Key(key), Node::Object(object)) => object
+                .properties
+                .iter()
+                .find(|prop| prop.name.as_str() == key)
+                .map(|prop| {
+                    offset = prop.range.start;
+                    &prop.value
+                }),
+            (PathSegment::Index(index), Node::Array(array)) => array.elements.get(*index),
+            _ => None,
+        };
+        match next {
+            Some(child) => {
+                if !matches!(segment, PathSegment::Key(_)) {
+                    offset = child.range().start;
+                }
+                node = child;
+            }
+            None => break,
+        }
+    }
+    offset
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}

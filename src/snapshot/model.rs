@@ -1,0 +1,251 @@
+//! The snapshot document: plain serde types with no logic.
+//!
+//! A snapshot is the boundary between the sources (AWS, Terraform, manifests, the demo) and the
+//! analyses. It is a versioned JSON document (`"schema": "linchpin.snapshot/v1"`); the committed
+//! JSON Schema in `schemas/snapshot.v1.json` is generated from these types.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The value of the `schema` key of every snapshot this version reads and writes.
+pub const SNAPSHOT_SCHEMA: &str = "linchpin.snapshot/v1";
+
+/// The tag that marks a resource as a critical service.
+pub const CRITICAL_TAG: &str = "linchpin:critical";
+
+/// An inventory of an estate: what exists, where it lives and what it needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Always `linchpin.snapshot/v1`.
+    pub schema: String,
+    /// Where the inventory came from (one entry per crawl, state file or manifest).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// What each source could and could not read; gaps are reported, never hidden.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<CoverageRecord>,
+    /// The availability zones the resources are placed in (zone IDs, with their region).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<Zone>,
+    /// Every resource of the estate.
+    pub resources: Vec<Resource>,
+}
+
+/// One origin of inventory data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// `aws`, `terraform`, `manifest`, `demo`, `synthetic`, ...
+    pub kind: String,
+    /// A human name: an account id, a state file path, a manifest name.
+    pub name: String,
+}
+
+/// Whether one read of one source succeeded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageRecord {
+    /// The source this record belongs to (its `kind`).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The service read, e.g. `ec2`.
+    pub service: String,
+    /// The operation called, e.g. `DescribeNatGateways`.
+    pub operation: String,
+    pub status: CoverageStatus,
+    /// Why the read failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The outcome of one read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverageStatus {
+    /// Read in full.
+    Complete,
+    /// Not read: the error says why; resources it would have found are missing.
+    Failed,
+}
+
+/// An availability zone, identified by its zone ID (`apne1-az4`), never by its per-account
+/// name (`ap-northeast-1a`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    /// The zone ID, e.g. `apne1-az4`.
+    pub id: String,
+    pub provider: String,
+    pub region: String,
+    /// The account-specific zone name, e.g. `ap-northeast-1a`, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One resource of the estate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    /// Stable identifier: the ARN for AWS, a provider-native URN otherwise.
+    pub id: String,
+    /// `aws`, `gcp`, `azure`, or any declared third party.
+    pub provider: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Required for zonal, multi-zone and regional placements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// `provider:service:type`, e.g. `aws:rds:db-instance`; `function` for business functions.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Typed facts about the resource (`multi_az: true`, `desired_capacity: 6`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, serde_json::Value>,
+    /// The failure domains the resource lives in.
+    pub placement: Placement,
+    /// What the resource needs to be up: every group must have enough members up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<RequirementGroup>,
+}
+
+impl Resource {
+    /// The display name: `name` when set, else the id.
+    pub fn label(&self) -> &str {
+        if self.name.is_empty() {
+            &self.id
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// The failure domains a resource lives in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Placement {
+    /// In one availability zone: down when that zone, its region or its provider is down.
+    Zonal {
+        /// Zone ID.
+        zone: String,
+    },
+    /// Up while any one of its zones is up (Multi-AZ RDS, ALB over several subnets).
+    MultiZone {
+        /// Zone IDs, all in the resource's region.
+        zones: Vec<String>,
+        /// True when some zones were inferred (e.g. a standby zone from the DB subnet group).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        inferred: bool,
+    },
+    /// Fails only with its region (S3 bucket, DynamoDB table, SQS queue).
+    Regional,
+    /// Data plane everywhere; fails only with its provider. The control plane may live in one
+    /// region (Route 53, CloudFront, IAM: us-east-1).
+    Global {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        control_plane_region: Option<String>,
+    },
+    /// Seen but not placed: fails with its provider (and its region when known) and is
+    /// reported as a coverage gap.
+    Unknown,
+    /// No failure domain of its own (business functions, quorum groups): up exactly when its
+    /// requirements are.
+    Logical,
+}
+
+impl Placement {
+    /// The snake_case name used in JSON.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Placement::Zonal { .. } => "zonal",
+            Placement::MultiZone { .. } => "multi_zone",
+            Placement::Regional => "regional",
+            Placement::Global { .. } => "global",
+            Placement::Unknown => "unknown",
+            Placement::Logical => "logical",
+        }
+    }
+
+    /// The zone IDs named by the placement.
+    pub fn zones(&self) -> &[String] {
+        match self {
+            Placement::Zonal { zone } => std::slice::from_ref(zone),
+            Placement::MultiZone { zones, .. } => zones,
+            _ => &[],
+        }
+    }
+}
+
+/// A requirement group: `requires` one resource, or `any_of` several with an optional `min`
+/// (k-of-n quorum; 1 when absent).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementGroup {
+    /// The one resource id this resource needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires: Option<String>,
+    /// Redundant resources; at least `min` of them must be up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any_of: Option<Vec<String>>,
+    /// Quorum for `any_of`: how many members must be up (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    /// Why the requirement exists, e.g. `egress via NAT gateway`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl RequirementGroup {
+    /// A group of one.
+    pub fn requires(id: impl Into<String>) -> Self {
+        RequirementGroup {
+            requires: Some(id.into()),
+            ..Default::default()
+        }
+    }
+
+    /// A redundant group needing `min` of `ids`.
+    pub fn any_of<I, S>(ids: I, min: Option<u32>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        RequirementGroup {
+            any_of: Some(ids.into_iter().map(Into::into).collect()),
+            min,
+            ..Default::default()
+        }
+    }
+
+    /// Attach a reason.
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The members of the group, whichever form it has.
+    pub fn members(&self) -> &[String] {
+        match (&self.requires, &self.any_of) {
+            (Some(one), _) => std::slice::from_ref(one),
+            (None, Some(many)) => many,
+            (None, None) => &[],
+        }
+    }
+
+    /// How many members must be up.
+    pub fn quorum(&self) -> u32 {
+        if self.requires.is_some() {
+            1
+        } else {
+            self.min.unwrap_or(1)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Synthetic estates for benchmarks and trials: deterministic from a seed, shaped like real
+//! ones (VPCs, subnets, NAT gateways, load-balanced instance fleets, databases, caches,
+//! business functions that depend on one another, a few requirement cycles).
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::snapshot::{
+    CRITICAL_TAG, Placement, RequirementGroup as Req, Resource, SNAPSHOT_SCHEMA, Snapshot,
+    Source, Zone,
+};
+
+const REGIONS: [(&str, &str); 4] = [
+    ("ap-northeast-1", "apne1"),
+    ("us-east-1", "use1"),
+    ("eu-west-1", "euw1"),
+    ("us-west-2", "usw2"),
+];
+
+/// A snapshot of about `resources` resources (never fewer), the same for the same seed.
+pub fn generate(resources: usize, seed: u64) -> Snapshot {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut out: Vec<Resource> = Vec::with_capacity(resources + 64);
+    let mut zones = Vec::new();
+    let mut networks = Vec::new();
+    for (region, short) in REGIONS {
+        let zone_ids: Vec<String> = (1..=3).map(|n| format!("{short}-az{n}")).collect();
+        for (n, zone) in zone_ids.iter().enumerate() {
+            zones.push(Zone {
+                id: zone.clone(),
+                provider: "aws".into(),
+                region: region.into(),
+                name: Some(format!("{region}{}", ['a', 'b', 'c'][n])),
+            });
+        }
+        let vpc = push(&mut out, res(region, "aws:ec2:vpc", &format!("vpc/{short}"), Placement::Regional));
+        let subnets: Vec<String> = zone_ids
+            .iter()
+            .map(|zone| {
+                let mut subnet = res(region, "aws:ec2:subnet", &format!("subnet/{zone}"), zonal(zone));
+                subnet.requirements.push(Req::requires(&vpc));
+                push(&mut out, subnet)
+            })
+            .collect();
+        // Some regions have one NAT gateway for every zone, others one per zone.
+        let nat_per_zone = rng.bool();
+        let nats: Vec<String> = zone_ids
+            .iter()
+            .zip(&subnets)
+            .take(if nat_per_zone { 3 } else { 1 })
+            .map(|(zone, subnet)| {
+                let mut nat = res(region, "aws:ec2:natgateway", &format!("natgateway/{zone}"), zonal(zone));
+                nat.requirements.push(Req::requires(subnet));
+                push(&mut out, nat)
+            })
+            .collect();
+        networks.push((region, zone_ids, subnets, nats));
+    }
+
+    let mut functions: Vec<String> = Vec::new();
+    let mut service = 0usize;
+    while out.len() < resources {
+        service += 1;
+        let (region, zone_ids, subnets, nats) = &networks[rng.usize(..networks.len())];
+        // Fleets are often skewed towards one zone.
+        let size = rng.usize(2..=6);
+        let skew = rng.usize(..3);
+        let mut instances = Vec::with_capacity(size);
+        for i in 0..size {
+            let z = if rng.f32() < 0.5 { skew } else { rng.usize(..3) };
+            let mut volume = res(region, "aws:ec2:volume", &format!("volume/s{service}-{i}"), zonal(&zone_ids[z]));
+            volume.attributes.insert("size_gib".into(), json!(50));
+            let volume = push(&mut out, volume);
+            let mut instance = res(region, "aws:ec2:instance", &format!("instance/s{service}-{i}"), zonal(&zone_ids[z]));
+            instance.requirements.push(Req::requires(&subnets[z]));
+            instance.requirements.push(Req::requires(volume));
+            if rng.f32() < 0.5 {
+                let nat = &nats[z.min(nats.len() - 1)];
+                instance
+                    .requirements
+                    .push(Req::requires(nat).with_label("egress via NAT gateway"));
+            }
+            instances.push(push(&mut out, instance));
+        }
+        let mut lb = res(
+            region,
+            "aws:elasticloadbalancing:loadbalancer",
+            &format!("loadbalancer/app/s{service}"),
+            multi(zone_ids),
+        );
+        lb.attributes.insert("scheme".into(), json!("internal"));
+        lb.requirements.push(Req::any_of(instances.iter().cloned(), None));
+        let lb = push(&mut out, lb);
+        let db_placement = if rng.f32() < 0.4 {
+            zonal(&zone_ids[skew])
+        } else {
+            multi(&zone_ids[..2])
+        };
+        let db = push(&mut out, res(region, "aws:rds:db-instance", &format!("db:s{service}"), db_placement));
+        let mut function = Resource {
+            id: format!("function:synthetic/s{service}"),
+            provider: "synthetic".into(),
+            account: None,
+            region: None,
+            kind: "function".into(),
+            name: format!("service-{service}"),
+            tags: BTreeMap::new(),
+            attributes: BTreeMap::new(),
+            placement: Placement::Logical,
+            requirements: vec![Req::requires(&lb), Req::requires(&db)],
+        };
+        if rng.f32() < 0.1 {
+            function.tags.insert(CRITICAL_TAG.into(), "true".into());
+        }
+        // Services call earlier services; a few call later ones, closing cycles.
+        if !functions.is_empty() && rng.f32() < 0.6 {
+            let callee = functions[rng.usize(..functions.len())].clone();
+            function.requirements.push(Req::requires(callee));
+        }
+        if service > 10 && rng.f32() < 0.01 {
+            function
+                .requirements
+                .push(Req::requires(format!("function:synthetic/s{}", service + 1)));
+        }
+        functions.push(push(&mut out, function));
+    }
+    // A forward reference of the last service may point past the end: drop it.
+    let last = format!("function:synthetic/s{}", service + 1);
+    for resource in &mut out {
+        resource
+            .requirements
+            .retain(|group| group.requires.as_deref() != Some(last.as_str()));
+    }
+    Snapshot {
+        schema: SNAPSHOT_SCHEMA.into(),
+        sources: vec![Source {
+            kind: "synthetic".into(),
+            name: format!("generated: {resources} resources, seed {seed}"),
+        }],
+        coverage: Vec::new(),
+        zones,
+        resources: out,
+    }
+}
+
+fn push(out: &mut Vec<Resource>, resource: Resource) -> String {
+    let id = resource.id.clone();
+    out.push(resource);
+    id
+}
+
+fn res(region: &str, kind: &str, path: &str, placement: Placement) -> Resource {
+    let service = kind.split(':').nth(1).unwrap_or("ec2");
+    Resource {
+        id: format!("arn:aws:{service}:{region}:000000000000:{path}"),
+        provider: "aws".into(),
+        account: Some("000000000000".into()),
+        region: Some(region.into()),
+        kind: kind.into(),
+        name: String::new(),
+        tags: BTreeMap::new(),
+        attributes: BTreeMap::new(),
+        placement,
+        requirements: Vec::new(),
+    }
+}
+
+fn zonal(zone: &str) -> Placement {
+    Placement::Zonal { zone: zone.into() }
+}
+
+fn multi(zones: &[String]) -> Placement {
+    Placement::MultiZone {
+        zones: zones.to_vec(),
+        inferred: false,
+    }
+}
