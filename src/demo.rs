@@ -95,7 +95,9 @@ impl Item<'_> {
         self
     }
     fn needs_because(mut self, id: &str, label: &str) -> Self {
-        self.r.requirements.push(Req::requires(id).with_label(label));
+        self.r
+            .requirements
+            .push(Req::requires(id).with_label(label));
         self
     }
     fn any_of(mut self, ids: &[String], min: Option<u32>, label: &str) -> Self {
@@ -121,7 +123,14 @@ impl Item<'_> {
 
 impl Builder {
     /// An AWS resource; `arn_tail` is `service:resource-path`.
-    fn aws(&mut self, region: &str, kind: &str, arn_tail: &str, name: &str, p: Placement) -> Item<'_> {
+    fn aws(
+        &mut self,
+        region: &str,
+        kind: &str,
+        arn_tail: &str,
+        name: &str,
+        p: Placement,
+    ) -> Item<'_> {
         let (service, path) = arn_tail.split_once(':').expect("service:path");
         let account = if service == "s3" { "" } else { ACCOUNT };
         let arn_region = if matches!(service, "s3" | "route53" | "cloudfront" | "wafv2-global") {
@@ -191,13 +200,25 @@ impl Builder {
     /// An EC2 instance with its root volume, in a subnet.
     fn instance(&mut self, name: &str, zone: &str, subnet: &str) -> Item<'_> {
         let volume = self
-            .aws(TOKYO, "aws:ec2:volume", &format!("ec2:volume/vol-{name}"), &format!("{name}-root"), zonal(zone))
+            .aws(
+                TOKYO,
+                "aws:ec2:volume",
+                &format!("ec2:volume/vol-{name}"),
+                &format!("{name}-root"),
+                zonal(zone),
+            )
             .attr("size_gib", json!(100))
             .done();
-        self.aws(TOKYO, "aws:ec2:instance", &format!("ec2:instance/i-{name}"), name, zonal(zone))
-            .attr("zone_name", json!(zone_name(zone)))
-            .needs(subnet)
-            .needs_because(&volume, "root volume")
+        self.aws(
+            TOKYO,
+            "aws:ec2:instance",
+            &format!("ec2:instance/i-{name}"),
+            name,
+            zonal(zone),
+        )
+        .attr("zone_name", json!(zone_name(zone)))
+        .needs(subnet)
+        .needs_because(&volume, "root volume")
     }
 }
 
@@ -236,11 +257,23 @@ fn subnet(tier: &str, zone: &str) -> String {
 
 fn network(b: &mut Builder) {
     let vpc = b
-        .aws(TOKYO, "aws:ec2:vpc", "ec2:vpc/vpc-prod", "vpc-prod", Placement::Regional)
+        .aws(
+            TOKYO,
+            "aws:ec2:vpc",
+            "ec2:vpc/vpc-prod",
+            "vpc-prod",
+            Placement::Regional,
+        )
         .attr("cidr", json!("10.0.0.0/16"))
         .done();
     let igw = b
-        .aws(TOKYO, "aws:ec2:internet-gateway", "ec2:internet-gateway/igw-prod", "igw-prod", Placement::Regional)
+        .aws(
+            TOKYO,
+            "aws:ec2:internet-gateway",
+            "ec2:internet-gateway/igw-prod",
+            "igw-prod",
+            Placement::Regional,
+        )
         .needs(&vpc)
         .done();
     for tier in ["public", "private", "data"] {
@@ -258,12 +291,21 @@ fn network(b: &mut Builder) {
             .done();
         }
     }
-    b.aws(TOKYO, "aws:ec2:natgateway", "ec2:natgateway/nat-az4", "nat-gw-1a", zonal(AZ4))
-        .attr("serves_zones", json!(TOKYO_ZONES))
-        .attr("route_tables", json!(["rtb-private-1a", "rtb-private-1c", "rtb-private-1d"]))
-        .needs(&subnet("public", AZ4))
-        .needs(&igw)
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:ec2:natgateway",
+        "ec2:natgateway/nat-az4",
+        "nat-gw-1a",
+        zonal(AZ4),
+    )
+    .attr("serves_zones", json!(TOKYO_ZONES))
+    .attr(
+        "route_tables",
+        json!(["rtb-private-1a", "rtb-private-1c", "rtb-private-1d"]),
+    )
+    .needs(&subnet("public", AZ4))
+    .needs(&igw)
+    .done();
     b.aws(
         TOKYO,
         "aws:ec2:vpc-endpoint",
@@ -271,7 +313,10 @@ fn network(b: &mut Builder) {
         "vpce-secretsmanager",
         multi(&[AZ4]),
     )
-    .attr("service_name", json!("com.amazonaws.ap-northeast-1.secretsmanager"))
+    .attr(
+        "service_name",
+        json!("com.amazonaws.ap-northeast-1.secretsmanager"),
+    )
     .attr("endpoint_type", json!("Interface"))
     .needs(&subnet("private", AZ4))
     .done();
@@ -282,7 +327,7 @@ fn nat() -> String {
 }
 
 fn edge_and_api(b: &mut Builder) {
-    let zone_layout = [AZ4, AZ4, AZ4, AZ4, AZ1, AZ2];
+    let zone_layout = [AZ4, AZ4, AZ4, AZ4, AZ4, AZ1, AZ2];
     let api: Vec<String> = zone_layout
         .iter()
         .enumerate()
@@ -293,51 +338,110 @@ fn edge_and_api(b: &mut Builder) {
         })
         .collect();
     let tg = b
-        .aws(TOKYO, "aws:elasticloadbalancing:targetgroup", "elasticloadbalancing:targetgroup/api/0a1b", "tg-api", Placement::Regional)
+        .aws(
+            TOKYO,
+            "aws:elasticloadbalancing:targetgroup",
+            "elasticloadbalancing:targetgroup/api/0a1b",
+            "tg-api",
+            Placement::Regional,
+        )
         .any_of(&api, None, "healthy targets")
         .done();
-    b.aws(TOKYO, "aws:autoscaling:autoScalingGroup", "autoscaling:autoScalingGroup:api", "asg-api", Placement::Regional)
-        .attr("desired_capacity", json!(6))
-        .attr("min_size", json!(4))
-        .attr("zones", json!(TOKYO_ZONES))
-        .any_of(&api, None, "in-service instances")
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:autoscaling:autoScalingGroup",
+        "autoscaling:autoScalingGroup:api",
+        "asg-api",
+        Placement::Regional,
+    )
+    .attr("desired_capacity", json!(7))
+    .attr("min_size", json!(4))
+    .attr("zones", json!(TOKYO_ZONES))
+    .any_of(&api, None, "in-service instances")
+    .done();
     let alb = b
-        .aws(TOKYO, "aws:elasticloadbalancing:loadbalancer", "elasticloadbalancing:loadbalancer/app/api/5e6f", "alb-api", multi(&TOKYO_ZONES))
+        .aws(
+            TOKYO,
+            "aws:elasticloadbalancing:loadbalancer",
+            "elasticloadbalancing:loadbalancer/app/api/5e6f",
+            "alb-api",
+            multi(&TOKYO_ZONES),
+        )
         .attr("scheme", json!("internet-facing"))
         .attr("cross_zone", json!(true))
         .needs_because(&tg, "listener :443 forwards to tg-api")
         .done();
     let waf = b
-        .aws(TOKYO, "aws:wafv2:webacl", "wafv2-global:global/webacl/edge-acl", "edge-acl", global())
+        .aws(
+            TOKYO,
+            "aws:wafv2:webacl",
+            "wafv2-global:global/webacl/edge-acl",
+            "edge-acl",
+            global(),
+        )
         .done();
     let cdn = b
-        .aws(TOKYO, "aws:cloudfront:distribution", "cloudfront:distribution/E2EXCHANGE", "cdn-api", global())
+        .aws(
+            TOKYO,
+            "aws:cloudfront:distribution",
+            "cloudfront:distribution/E2EXCHANGE",
+            "cdn-api",
+            global(),
+        )
         .needs_because(&alb, "single origin, no origin failover")
         .needs(&waf)
         .done();
     let hosted = b
-        .aws(TOKYO, "aws:route53:hostedzone", "route53:hostedzone/Z0EXCHANGE", "exchange.example", global())
+        .aws(
+            TOKYO,
+            "aws:route53:hostedzone",
+            "route53:hostedzone/Z0EXCHANGE",
+            "exchange.example",
+            global(),
+        )
         .done();
-    b.aws(TOKYO, "aws:route53:record", "route53:hostedzone/Z0EXCHANGE/record/api.exchange.example/A", "api.exchange.example", global())
-        .needs(&hosted)
-        .needs_because(&cdn, "alias to CloudFront")
-        .done();
-    b.third_party("edgeguard", "edgeguard:cdn:zone", "edgeguard:zone/ws.exchange.example", "ws.exchange.example")
-        .attr("entry_point", json!(true))
-        .needs_because(&alb, "websocket origin")
-        .done();
-    b.aws(TOKYO, "aws:elasticache:replicationgroup", "elasticache:replicationgroup:session-cache", "session-cache", zonal(AZ2))
-        .attr("automatic_failover", json!(false))
-        .attr("num_cache_clusters", json!(1))
-        .needs(&subnet("data", AZ2))
-        .done();
-    b.aws(TOKYO, "aws:rds:db-instance", "rds:db:accounts-db", "accounts-db", multi(&[AZ4, AZ1]))
-        .attr("multi_az", json!(true))
-        .attr("engine", json!("postgres"))
-        .attr("zone_name", json!("ap-northeast-1a"))
-        .attr("secondary_zone_name", json!("ap-northeast-1c"))
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:route53:record",
+        "route53:hostedzone/Z0EXCHANGE/record/api.exchange.example/A",
+        "api.exchange.example",
+        global(),
+    )
+    .needs(&hosted)
+    .needs_because(&cdn, "alias to CloudFront")
+    .done();
+    b.third_party(
+        "edgeguard",
+        "edgeguard:cdn:zone",
+        "edgeguard:zone/ws.exchange.example",
+        "ws.exchange.example",
+    )
+    .attr("entry_point", json!(true))
+    .needs_because(&alb, "websocket origin")
+    .done();
+    b.aws(
+        TOKYO,
+        "aws:elasticache:replicationgroup",
+        "elasticache:replicationgroup:session-cache",
+        "session-cache",
+        zonal(AZ2),
+    )
+    .attr("automatic_failover", json!(false))
+    .attr("num_cache_clusters", json!(1))
+    .needs(&subnet("data", AZ2))
+    .done();
+    b.aws(
+        TOKYO,
+        "aws:rds:db-instance",
+        "rds:db:accounts-db",
+        "accounts-db",
+        multi(&[AZ4, AZ1]),
+    )
+    .attr("multi_az", json!(true))
+    .attr("engine", json!("postgres"))
+    .attr("zone_name", json!("ap-northeast-1a"))
+    .attr("secondary_zone_name", json!("ap-northeast-1c"))
+    .done();
 }
 
 fn matching(b: &mut Builder) {
@@ -345,29 +449,59 @@ fn matching(b: &mut Builder) {
         .iter()
         .enumerate()
         .map(|(i, &zone)| {
-            b.aws(TOKYO, "aws:kafka:broker", &format!("kafka:broker/order-stream/{}", i + 1), &format!("order-stream-b{}", i + 1), zonal(zone))
-                .needs(&subnet("data", zone))
-                .done()
+            b.aws(
+                TOKYO,
+                "aws:kafka:broker",
+                &format!("kafka:broker/order-stream/{}", i + 1),
+                &format!("order-stream-b{}", i + 1),
+                zonal(zone),
+            )
+            .needs(&subnet("data", zone))
+            .done()
         })
         .collect();
     let stream = b
-        .aws(TOKYO, "aws:kafka:cluster", "kafka:cluster/order-stream/7a8b", "order-stream", multi(&TOKYO_ZONES))
+        .aws(
+            TOKYO,
+            "aws:kafka:cluster",
+            "kafka:cluster/order-stream/7a8b",
+            "order-stream",
+            multi(&TOKYO_ZONES),
+        )
         .attr("replication_factor", json!(3))
         .attr("min_insync_replicas", json!(2))
         .any_of(&brokers, Some(2), "min.insync.replicas = 2")
         .done();
     let writer = b
-        .aws(TOKYO, "aws:rds:db-instance", "rds:db:trading-db-1", "trading-db-1", zonal(AZ4))
+        .aws(
+            TOKYO,
+            "aws:rds:db-instance",
+            "rds:db:trading-db-1",
+            "trading-db-1",
+            zonal(AZ4),
+        )
         .attr("role", json!("writer"))
         .needs(&subnet("data", AZ4))
         .done();
     let reader = b
-        .aws(TOKYO, "aws:rds:db-instance", "rds:db:trading-db-2", "trading-db-2", zonal(AZ1))
+        .aws(
+            TOKYO,
+            "aws:rds:db-instance",
+            "rds:db:trading-db-2",
+            "trading-db-2",
+            zonal(AZ1),
+        )
         .attr("role", json!("reader"))
         .needs(&subnet("data", AZ1))
         .done();
     let trading_db = b
-        .aws(TOKYO, "aws:rds:cluster", "rds:cluster:trading-db", "trading-db", multi(&[AZ4, AZ1]))
+        .aws(
+            TOKYO,
+            "aws:rds:cluster",
+            "rds:cluster:trading-db",
+            "trading-db",
+            multi(&[AZ4, AZ1]),
+        )
         .attr("engine", json!("aurora-postgresql"))
         .any_of(&[writer, reader], None, "Aurora failover to any instance")
         .done();
@@ -375,18 +509,36 @@ fn matching(b: &mut Builder) {
         .iter()
         .enumerate()
         .map(|(i, &zone)| {
-            b.aws(TOKYO, "aws:elasticache:cluster", &format!("elasticache:cluster:orderbook-00{}", i + 1), &format!("orderbook-00{}", i + 1), zonal(zone))
-                .needs(&subnet("data", zone))
-                .done()
+            b.aws(
+                TOKYO,
+                "aws:elasticache:cluster",
+                &format!("elasticache:cluster:orderbook-00{}", i + 1),
+                &format!("orderbook-00{}", i + 1),
+                zonal(zone),
+            )
+            .needs(&subnet("data", zone))
+            .done()
         })
         .collect();
     let cache = b
-        .aws(TOKYO, "aws:elasticache:replicationgroup", "elasticache:replicationgroup:orderbook", "orderbook-cache", multi(&[AZ4, AZ2]))
+        .aws(
+            TOKYO,
+            "aws:elasticache:replicationgroup",
+            "elasticache:replicationgroup:orderbook",
+            "orderbook-cache",
+            multi(&[AZ4, AZ2]),
+        )
         .attr("automatic_failover", json!(true))
         .any_of(&nodes, None, "automatic failover")
         .done();
     let journal = b
-        .aws(TOKYO, "aws:ec2:volume", "ec2:volume/vol-matching-journal", "matching-engine-1-journal", zonal(AZ4))
+        .aws(
+            TOKYO,
+            "aws:ec2:volume",
+            "ec2:volume/vol-matching-journal",
+            "matching-engine-1-journal",
+            zonal(AZ4),
+        )
         .attr("size_gib", json!(500))
         .attr("volume_type", json!("io2"))
         .done();
@@ -401,7 +553,13 @@ fn matching(b: &mut Builder) {
 
 fn wallets_and_withdrawals(b: &mut Builder) {
     let kms = b
-        .aws(TOKYO, "aws:kms:key", "kms:key/hot-wallet", "kms-hot-wallet", Placement::Regional)
+        .aws(
+            TOKYO,
+            "aws:kms:key",
+            "kms:key/hot-wallet",
+            "kms-hot-wallet",
+            Placement::Regional,
+        )
         .done();
     let signers: Vec<String> = [AZ4, AZ4, AZ1]
         .iter()
@@ -425,41 +583,81 @@ fn wallets_and_withdrawals(b: &mut Builder) {
         placement: Placement::Logical,
         requirements: vec![Req::any_of(signers, Some(2)).with_label("2-of-3 signing quorum")],
     });
-    b.aws(TOKYO, "aws:rds:db-instance", "rds:db:wallet-ledger", "wallet-ledger", zonal(AZ4))
-        .attr("multi_az", json!(false))
-        .attr("engine", json!("postgres"))
-        .attr("zone_name", json!("ap-northeast-1a"))
-        .needs(&subnet("data", AZ4))
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:rds:db-instance",
+        "rds:db:wallet-ledger",
+        "wallet-ledger",
+        zonal(AZ4),
+    )
+    .attr("multi_az", json!(false))
+    .attr("engine", json!("postgres"))
+    .attr("zone_name", json!("ap-northeast-1a"))
+    .needs(&subnet("data", AZ4))
+    .done();
     let secret = b
-        .aws(TOKYO, "aws:secretsmanager:secret", "secretsmanager:secret:withdrawal-keys", "withdrawal-keys", Placement::Regional)
+        .aws(
+            TOKYO,
+            "aws:secretsmanager:secret",
+            "secretsmanager:secret:withdrawal-keys",
+            "withdrawal-keys",
+            Placement::Regional,
+        )
         .done();
     let endpoint = arn("ec2", TOKYO, "vpc-endpoint/vpce-secretsmanager");
     let workers: Vec<String> = TOKYO_ZONES
         .iter()
         .enumerate()
         .map(|(i, &zone)| {
-            b.instance(&format!("withdrawal-worker-{}", i + 1), zone, &subnet("private", zone))
-                .tag("service", "withdrawals")
-                .needs_because(&nat(), "egress to blockchain nodes via NAT gateway")
-                .needs_because(&endpoint, "private DNS for Secrets Manager")
-                .needs(&secret)
-                .done()
+            b.instance(
+                &format!("withdrawal-worker-{}", i + 1),
+                zone,
+                &subnet("private", zone),
+            )
+            .tag("service", "withdrawals")
+            .needs_because(&nat(), "egress to blockchain nodes via NAT gateway")
+            .needs_because(&endpoint, "private DNS for Secrets Manager")
+            .needs(&secret)
+            .done()
         })
         .collect();
-    b.aws(TOKYO, "aws:autoscaling:autoScalingGroup", "autoscaling:autoScalingGroup:withdrawal-workers", "asg-withdrawal-workers", Placement::Regional)
-        .attr("desired_capacity", json!(3))
-        .attr("zones", json!(TOKYO_ZONES))
-        .any_of(&workers, None, "in-service instances")
-        .done();
-    b.aws(TOKYO, "aws:sqs:queue", "sqs:withdrawal-requests", "withdrawal-requests", Placement::Regional)
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:autoscaling:autoScalingGroup",
+        "autoscaling:autoScalingGroup:withdrawal-workers",
+        "asg-withdrawal-workers",
+        Placement::Regional,
+    )
+    .attr("desired_capacity", json!(3))
+    .attr("zones", json!(TOKYO_ZONES))
+    .any_of(&workers, None, "in-service instances")
+    .done();
+    b.aws(
+        TOKYO,
+        "aws:sqs:queue",
+        "sqs:withdrawal-requests",
+        "withdrawal-requests",
+        Placement::Regional,
+    )
+    .done();
     let limits = b
-        .aws(TOKYO, "aws:dynamodb:table", "dynamodb:table/withdrawal-limits", "withdrawal-limits", Placement::Regional)
+        .aws(
+            TOKYO,
+            "aws:dynamodb:table",
+            "dynamodb:table/withdrawal-limits",
+            "withdrawal-limits",
+            Placement::Regional,
+        )
         .attr("global_table", json!(true))
         .done();
     let replica = b
-        .aws(VIRGINIA, "aws:dynamodb:table", "dynamodb:table/withdrawal-limits", "withdrawal-limits (us-east-1 replica)", Placement::Regional)
+        .aws(
+            VIRGINIA,
+            "aws:dynamodb:table",
+            "dynamodb:table/withdrawal-limits",
+            "withdrawal-limits (us-east-1 replica)",
+            Placement::Regional,
+        )
         .attr("global_table", json!(true))
         .done();
     b.resources.push(Resource {
@@ -475,15 +673,31 @@ fn wallets_and_withdrawals(b: &mut Builder) {
         requirements: vec![Req::any_of([limits, replica], None).with_label("any replica")],
     });
     let screening = b
-        .third_party("chainscreen", "chainscreen:screening:api", "chainscreen:api/address-screening", "address-screening")
+        .third_party(
+            "chainscreen",
+            "chainscreen:screening:api",
+            "chainscreen:api/address-screening",
+            "address-screening",
+        )
         .done();
-    b.aws(TOKYO, "aws:lambda:function", "lambda:function:fraud-check", "fraud-check", multi(&[AZ4, AZ1]))
-        .attr("subnets", json!(2))
-        .needs_because(&nat(), "egress via NAT gateway")
-        .needs(&screening)
-        .done();
-    b.third_party("vaultco", "vaultco:custody:api", "vaultco:api/custody", "vaultco-custody")
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:lambda:function",
+        "lambda:function:fraud-check",
+        "fraud-check",
+        multi(&[AZ4, AZ1]),
+    )
+    .attr("subnets", json!(2))
+    .needs_because(&nat(), "egress via NAT gateway")
+    .needs(&screening)
+    .done();
+    b.third_party(
+        "vaultco",
+        "vaultco:custody:api",
+        "vaultco:api/custody",
+        "vaultco-custody",
+    )
+    .done();
 }
 
 fn deposits(b: &mut Builder) {
@@ -492,56 +706,120 @@ fn deposits(b: &mut Builder) {
         .iter()
         .enumerate()
         .map(|(i, &zone)| {
-            b.instance(&format!("deposit-watcher-{}", i + 1), zone, &subnet("public", zone))
-                .tag("service", "deposits")
-                .attr("public_ip", json!(true))
-                .needs_because(&igw, "egress to blockchain nodes via internet gateway")
-                .done()
+            b.instance(
+                &format!("deposit-watcher-{}", i + 1),
+                zone,
+                &subnet("public", zone),
+            )
+            .tag("service", "deposits")
+            .attr("public_ip", json!(true))
+            .needs_because(&igw, "egress to blockchain nodes via internet gateway")
+            .done()
         })
         .collect();
-    b.aws(TOKYO, "aws:autoscaling:autoScalingGroup", "autoscaling:autoScalingGroup:deposit-watchers", "asg-deposit-watchers", Placement::Regional)
-        .attr("desired_capacity", json!(2))
-        .attr("zones", json!([AZ1, AZ2]))
-        .any_of(&watchers, None, "in-service instances")
-        .done();
-    b.aws(TOKYO, "aws:sqs:queue", "sqs:deposit-events", "deposit-events", Placement::Regional)
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:autoscaling:autoScalingGroup",
+        "autoscaling:autoScalingGroup:deposit-watchers",
+        "asg-deposit-watchers",
+        Placement::Regional,
+    )
+    .attr("desired_capacity", json!(2))
+    .attr("zones", json!([AZ1, AZ2]))
+    .any_of(&watchers, None, "in-service instances")
+    .done();
+    b.aws(
+        TOKYO,
+        "aws:sqs:queue",
+        "sqs:deposit-events",
+        "deposit-events",
+        Placement::Regional,
+    )
+    .done();
     let backup_dr = b
-        .aws(VIRGINIA, "aws:s3:bucket", "s3:exchange-ledger-backups-dr", "exchange-ledger-backups-dr", Placement::Regional)
+        .aws(
+            VIRGINIA,
+            "aws:s3:bucket",
+            "s3:exchange-ledger-backups-dr",
+            "exchange-ledger-backups-dr",
+            Placement::Regional,
+        )
         .done();
-    b.aws(TOKYO, "aws:s3:bucket", "s3:exchange-ledger-backups", "exchange-ledger-backups", Placement::Regional)
-        .attr("replication", json!({ "destination": backup_dr }))
-        .done();
-    b.aws(TOKYO, "aws:kinesis:stream", "kinesis:stream/market-data", "market-data", Placement::Unknown)
-        .attr("seen_by", json!("tagging API only"))
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:s3:bucket",
+        "s3:exchange-ledger-backups",
+        "exchange-ledger-backups",
+        Placement::Regional,
+    )
+    .attr("replication", json!({ "destination": backup_dr }))
+    .done();
+    b.aws(
+        TOKYO,
+        "aws:kinesis:stream",
+        "kinesis:stream/market-data",
+        "market-data",
+        Placement::Unknown,
+    )
+    .attr("seen_by", json!("tagging API only"))
+    .done();
 }
 
 fn disaster_recovery(b: &mut Builder) {
     let vpc = b
-        .aws(VIRGINIA, "aws:ec2:vpc", "ec2:vpc/vpc-dr", "vpc-dr", Placement::Regional)
+        .aws(
+            VIRGINIA,
+            "aws:ec2:vpc",
+            "ec2:vpc/vpc-dr",
+            "vpc-dr",
+            Placement::Regional,
+        )
         .done();
     let mut subnets = Vec::new();
     for zone in ["use1-az1", "use1-az2"] {
         subnets.push(
-            b.aws(VIRGINIA, "aws:ec2:subnet", &format!("ec2:subnet/subnet-dr-{zone}"), &format!("dr-{zone}"), zonal(zone))
-                .needs(&vpc)
-                .done(),
+            b.aws(
+                VIRGINIA,
+                "aws:ec2:subnet",
+                &format!("ec2:subnet/subnet-dr-{zone}"),
+                &format!("dr-{zone}"),
+                zonal(zone),
+            )
+            .needs(&vpc)
+            .done(),
         );
     }
     let instance = b
-        .aws(VIRGINIA, "aws:rds:db-instance", "rds:db:trading-db-dr-1", "trading-db-dr-1", zonal("use1-az1"))
+        .aws(
+            VIRGINIA,
+            "aws:rds:db-instance",
+            "rds:db:trading-db-dr-1",
+            "trading-db-dr-1",
+            zonal("use1-az1"),
+        )
         .attr("role", json!("reader"))
         .needs(&subnets[0])
         .done();
-    b.aws(VIRGINIA, "aws:rds:cluster", "rds:cluster:trading-db-dr", "trading-db-dr", multi(&["use1-az1", "use1-az2"]))
-        .attr("global_cluster", json!("trading-db-global"))
-        .any_of(&[instance], None, "any instance")
-        .done();
-    b.aws(VIRGINIA, "aws:autoscaling:autoScalingGroup", "autoscaling:autoScalingGroup:matching-dr", "asg-matching-dr", Placement::Regional)
-        .attr("desired_capacity", json!(0))
-        .attr("note", json!("pilot light: no instances running"))
-        .done();
+    b.aws(
+        VIRGINIA,
+        "aws:rds:cluster",
+        "rds:cluster:trading-db-dr",
+        "trading-db-dr",
+        multi(&["use1-az1", "use1-az2"]),
+    )
+    .attr("global_cluster", json!("trading-db-global"))
+    .any_of(&[instance], None, "any instance")
+    .done();
+    b.aws(
+        VIRGINIA,
+        "aws:autoscaling:autoScalingGroup",
+        "autoscaling:autoScalingGroup:matching-dr",
+        "asg-matching-dr",
+        Placement::Regional,
+    )
+    .attr("desired_capacity", json!(0))
+    .attr("note", json!("pilot light: no instances running"))
+    .done();
 }
 
 fn functions(b: &mut Builder) {

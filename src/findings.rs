@@ -148,7 +148,10 @@ fn fingerprint(rule: &str, parts: &[&str]) -> String {
 }
 
 fn rule(id: &str) -> &'static Rule {
-    RULES.iter().find(|r| r.id == id).expect("rule is registered")
+    RULES
+        .iter()
+        .find(|r| r.id == id)
+        .expect("rule is registered")
 }
 
 /// Judge the analyses: every finding, sorted by severity (worst first), rule and id.
@@ -200,10 +203,7 @@ fn remediation_for(path: &[PathStep], kind: DomainKind) -> String {
         }
     };
     match path.last() {
-        Some(step) => format!(
-            "{generic} The path ends at {} ({}).",
-            step.name, step.kind
-        ),
+        Some(step) => format!("{generic} The path ends at {} ({}).", step.name, step.kind),
         None => generic.to_string(),
     }
 }
@@ -259,7 +259,12 @@ fn cut_set_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Findin
 
 /// The requirements of `ix` that losing `target` breaks, by name: a `requires` member, or an
 /// `any_of` group as its label (or its members) with how many of them fall.
-fn broken_requirements(estate: &Estate, sets: &KillSets, ix: ResourceIx, target: u32) -> Vec<String> {
+fn broken_requirements(
+    estate: &Estate,
+    sets: &KillSets,
+    ix: ResourceIx,
+    target: u32,
+) -> Vec<String> {
     let holds = |m: ResourceIx| sets[m as usize].binary_search(&target).is_ok();
     let mut broken = Vec::new();
     if estate.lethal_domains(ix).contains(&target) {
@@ -304,10 +309,15 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
             Placement::MultiZone { ref zones, .. } if zones.len() < 2 => Severity::High,
             _ => Severity::Medium,
         };
-        let mut names: Vec<&str> = services.iter().map(|&s| estate.resource(s).label()).collect();
+        let mut names: Vec<&str> = services
+            .iter()
+            .map(|&s| estate.resource(s).label())
+            .collect();
         names.sort_unstable();
-        let mut service_ids: Vec<String> =
-            services.iter().map(|&s| estate.resource(s).id.clone()).collect();
+        let mut service_ids: Vec<String> = services
+            .iter()
+            .map(|&s| estate.resource(s).id.clone())
+            .collect();
         service_ids.sort_unstable();
         let first = *services
             .iter()
@@ -351,7 +361,8 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
 
 fn concentration_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>) {
     for c in &analysis.concentration {
-        let (Some(scope), DomainKind::Zone, Population::Critical) = (&c.scope, c.over, c.population)
+        let (Some(scope), DomainKind::Zone, Population::Critical) =
+            (&c.scope, c.over, c.population)
         else {
             continue;
         };
@@ -417,7 +428,11 @@ fn placement_findings(estate: &Estate, found: &mut Vec<Finding>) {
                 "{} ({}) has unknown placement: it is assumed to fail only with its {}",
                 resource.label(),
                 resource.kind,
-                if resource.region.is_some() { "region" } else { "provider" }
+                if resource.region.is_some() {
+                    "region"
+                } else {
+                    "provider"
+                }
             ),
             path: Vec::new(),
             remediation: "Crawl the service that owns it (or declare its placement in the \
@@ -437,7 +452,13 @@ fn coverage_findings(estate: &Estate, found: &mut Vec<Finding>) {
         found.push(Finding {
             id: fingerprint(
                 "coverage-gap",
-                &[&record.source, account, region, &record.service, &record.operation],
+                &[
+                    &record.source,
+                    account,
+                    region,
+                    &record.service,
+                    &record.operation,
+                ],
             ),
             rule: "coverage-gap".into(),
             severity: rule("coverage-gap").severity,
@@ -450,8 +471,16 @@ fn coverage_findings(estate: &Estate, found: &mut Vec<Finding>) {
                 "{} {} could not be read{}{}: {}",
                 record.service,
                 record.operation,
-                if account.is_empty() { String::new() } else { format!(" in account {account}") },
-                if region.is_empty() { String::new() } else { format!(" in {region}") },
+                if account.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in account {account}")
+                },
+                if region.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {region}")
+                },
                 record.error.as_deref().unwrap_or("no reason given")
             ),
             path: Vec::new(),

@@ -1,7 +1,7 @@
 //! The failure-domain graph: resources, their requirement groups and the domain hierarchy
 //! provider ⊃ region ⊃ zone, indexed once and shared by every analysis.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -112,7 +112,9 @@ impl Group {
 }
 
 /// Why a resource counts as a critical service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CriticalReason {
     /// Tagged `linchpin:critical=true`.
@@ -175,7 +177,8 @@ impl Estate {
             let region = domains.region(&zone.provider, &zone.region);
             domains.zone(&zone.id, region, zone.name.clone());
         }
-        let mut index = HashMap::with_capacity(snapshot.resources.len());
+        let mut index =
+            HashMap::with_capacity_and_hasher(snapshot.resources.len(), Default::default());
         for (ix, resource) in snapshot.resources.iter().enumerate() {
             index.insert(resource.id.clone(), ix as ResourceIx);
         }
@@ -194,8 +197,11 @@ impl Estate {
         for (owner, resource) in snapshot.resources.iter().enumerate() {
             let start = groups.len() as u32;
             for group in &resource.requirements {
-                let members: Vec<ResourceIx> =
-                    group.members().iter().map(|id| index[id.as_str()]).collect();
+                let members: Vec<ResourceIx> = group
+                    .members()
+                    .iter()
+                    .map(|id| index[id.as_str()])
+                    .collect();
                 let gix = groups.len() as GroupIx;
                 for &member in &members {
                     graph.add_edge(NodeIndex::new(owner), NodeIndex::new(member as usize), gix);

@@ -7,8 +7,6 @@
 //! concentration and what-if simulations; [`findings`] and [`score`] judge them; [`report`]
 //! writes them out.
 
-pub mod snapshot;
-pub mod synth;
 pub mod analysis;
 pub mod demo;
 pub mod findings;
@@ -16,3 +14,5 @@ pub mod graph;
 pub mod output;
 pub mod report;
 pub mod score;
+pub mod snapshot;
+pub mod synth;

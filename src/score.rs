@@ -72,9 +72,7 @@ pub fn scores(estate: &Estate, findings: &[Finding]) -> Vec<Score> {
         .map(|(provider, region)| {
             let deductions: Vec<Deduction> = findings
                 .iter()
-                .filter(|f| {
-                    f.provider == provider && (region.is_none() || f.region == region)
-                })
+                .filter(|f| f.provider == provider && (region.is_none() || f.region == region))
                 .filter(|f| factor(f.severity) < 1.0)
                 .map(|f| Deduction {
                     finding: f.id.clone(),

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::snapshot::{
-    CRITICAL_TAG, Placement, RequirementGroup as Req, Resource, SNAPSHOT_SCHEMA, Snapshot,
-    Source, Zone,
+    CRITICAL_TAG, Placement, RequirementGroup as Req, Resource, SNAPSHOT_SCHEMA, Snapshot, Source,
+    Zone,
 };
 
 const REGIONS: [(&str, &str); 4] = [
@@ -34,11 +34,24 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
                 name: Some(format!("{region}{}", ['a', 'b', 'c'][n])),
             });
         }
-        let vpc = push(&mut out, res(region, "aws:ec2:vpc", &format!("vpc/{short}"), Placement::Regional));
+        let vpc = push(
+            &mut out,
+            res(
+                region,
+                "aws:ec2:vpc",
+                &format!("vpc/{short}"),
+                Placement::Regional,
+            ),
+        );
         let subnets: Vec<String> = zone_ids
             .iter()
             .map(|zone| {
-                let mut subnet = res(region, "aws:ec2:subnet", &format!("subnet/{zone}"), zonal(zone));
+                let mut subnet = res(
+                    region,
+                    "aws:ec2:subnet",
+                    &format!("subnet/{zone}"),
+                    zonal(zone),
+                );
                 subnet.requirements.push(Req::requires(&vpc));
                 push(&mut out, subnet)
             })
@@ -50,7 +63,12 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
             .zip(&subnets)
             .take(if nat_per_zone { 3 } else { 1 })
             .map(|(zone, subnet)| {
-                let mut nat = res(region, "aws:ec2:natgateway", &format!("natgateway/{zone}"), zonal(zone));
+                let mut nat = res(
+                    region,
+                    "aws:ec2:natgateway",
+                    &format!("natgateway/{zone}"),
+                    zonal(zone),
+                );
                 nat.requirements.push(Req::requires(subnet));
                 push(&mut out, nat)
             })
@@ -68,11 +86,25 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
         let skew = rng.usize(..3);
         let mut instances = Vec::with_capacity(size);
         for i in 0..size {
-            let z = if rng.f32() < 0.5 { skew } else { rng.usize(..3) };
-            let mut volume = res(region, "aws:ec2:volume", &format!("volume/s{service}-{i}"), zonal(&zone_ids[z]));
+            let z = if rng.f32() < 0.5 {
+                skew
+            } else {
+                rng.usize(..3)
+            };
+            let mut volume = res(
+                region,
+                "aws:ec2:volume",
+                &format!("volume/s{service}-{i}"),
+                zonal(&zone_ids[z]),
+            );
             volume.attributes.insert("size_gib".into(), json!(50));
             let volume = push(&mut out, volume);
-            let mut instance = res(region, "aws:ec2:instance", &format!("instance/s{service}-{i}"), zonal(&zone_ids[z]));
+            let mut instance = res(
+                region,
+                "aws:ec2:instance",
+                &format!("instance/s{service}-{i}"),
+                zonal(&zone_ids[z]),
+            );
             instance.requirements.push(Req::requires(&subnets[z]));
             instance.requirements.push(Req::requires(volume));
             if rng.f32() < 0.5 {
@@ -90,14 +122,23 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
             multi(zone_ids),
         );
         lb.attributes.insert("scheme".into(), json!("internal"));
-        lb.requirements.push(Req::any_of(instances.iter().cloned(), None));
+        lb.requirements
+            .push(Req::any_of(instances.iter().cloned(), None));
         let lb = push(&mut out, lb);
         let db_placement = if rng.f32() < 0.4 {
             zonal(&zone_ids[skew])
         } else {
             multi(&zone_ids[..2])
         };
-        let db = push(&mut out, res(region, "aws:rds:db-instance", &format!("db:s{service}"), db_placement));
+        let db = push(
+            &mut out,
+            res(
+                region,
+                "aws:rds:db-instance",
+                &format!("db:s{service}"),
+                db_placement,
+            ),
+        );
         let mut function = Resource {
             id: format!("function:synthetic/s{service}"),
             provider: "synthetic".into(),
@@ -119,9 +160,10 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
             function.requirements.push(Req::requires(callee));
         }
         if service > 10 && rng.f32() < 0.01 {
-            function
-                .requirements
-                .push(Req::requires(format!("function:synthetic/s{}", service + 1)));
+            function.requirements.push(Req::requires(format!(
+                "function:synthetic/s{}",
+                service + 1
+            )));
         }
         functions.push(push(&mut out, function));
     }

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::graph::{DomainIx, DomainKind, DomainRef, Estate};
 
 /// Which resources a distribution counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Population {
     /// Every placed resource.
@@ -117,7 +119,11 @@ pub fn concentration(estate: &Estate, critical_scope: &[bool]) -> Vec<Concentrat
                     .total_cmp(&a.share)
                     .then_with(|| a.domain.cmp(&b.domain))
             });
-            let hhi: f64 = shares.iter().map(|s| (s.weight / total).powi(2)).sum::<f64>() * 1e4;
+            let hhi: f64 = shares
+                .iter()
+                .map(|s| (s.weight / total).powi(2))
+                .sum::<f64>()
+                * 1e4;
             Concentration {
                 scope: scope.map(|d| estate.domain(d).to_ref()),
                 over,
@@ -130,12 +136,18 @@ pub fn concentration(estate: &Estate, critical_scope: &[bool]) -> Vec<Concentrat
         })
         .collect();
     result.sort_by(|a, b| {
-        (a.scope.as_ref().map(|s| s.kind), &a.scope, a.over, a.population).cmp(&(
-            b.scope.as_ref().map(|s| s.kind),
-            &b.scope,
-            b.over,
-            b.population,
-        ))
+        (
+            a.scope.as_ref().map(|s| s.kind),
+            &a.scope,
+            a.over,
+            a.population,
+        )
+            .cmp(&(
+                b.scope.as_ref().map(|s| s.kind),
+                &b.scope,
+                b.over,
+                b.population,
+            ))
     });
     result
 }

@@ -85,7 +85,9 @@ pub fn render_path(path: &[PathStep]) -> String {
         }
         text.push_str(&step.name);
         match &step.cause {
-            StepCause::Requires { label: Some(label), .. } => {
+            StepCause::Requires {
+                label: Some(label), ..
+            } => {
                 text.push_str(&format!(" ({label})"));
             }
             StepCause::Requires { .. } => {}
@@ -136,7 +138,11 @@ pub fn simulated_path(estate: &Estate, outcome: &Outcome, mut ix: ResourceIx) ->
                     .iter()
                     .filter(|&&m| outcome.is_down(m))
                     .count() as u32;
-                path.push(PathStep::new(estate, ix, group_step(estate, group, *member, down)));
+                path.push(PathStep::new(
+                    estate,
+                    ix,
+                    group_step(estate, group, *member, down),
+                ));
                 ix = *member;
             }
         }
@@ -169,8 +175,12 @@ pub fn kill_path(
             break;
         }
         for group in estate.groups_of(ix) {
-            let broken: Vec<ResourceIx> =
-                group.members.iter().copied().filter(|&m| holds(m)).collect();
+            let broken: Vec<ResourceIx> = group
+                .members
+                .iter()
+                .copied()
+                .filter(|&m| holds(m))
+                .collect();
             if (broken.len() as u32) < group.losses_to_fail() {
                 continue;
             }

@@ -23,17 +23,30 @@ use crate::graph::{Estate, ResourceIx};
 /// Per-resource sorted sets of domain or resource indices.
 pub type KillSets = Vec<Vec<u32>>;
 
+/// Strongly connected components of the requirement graph, members before the resources
+/// that need them. Computed once and shared by both kinds of kill set.
+pub fn components(estate: &Estate) -> Vec<Vec<ResourceIx>> {
+    kosaraju_scc(&estate.graph)
+        .into_iter()
+        .map(|component| component.iter().map(|n| n.index() as ResourceIx).collect())
+        .collect()
+}
+
 /// The single domains whose loss takes each resource down.
-pub fn domain_kill_sets(estate: &Estate) -> KillSets {
-    solve(estate, None, |ix| estate.lethal_domains(ix))
+pub fn domain_kill_sets(estate: &Estate, components: &[Vec<ResourceIx>]) -> KillSets {
+    solve(estate, components, None, |ix| estate.lethal_domains(ix))
 }
 
 /// The single resources whose loss takes each resource in `scope` down. `scope` must be closed
 /// under requirements (every member of an in-scope resource's groups is in scope); resources
 /// outside it get empty sets. Logical resources (functions, quorum groups) are never counted
 /// as single points of failure: they have no failure of their own.
-pub fn resource_kill_sets(estate: &Estate, scope: &[bool]) -> KillSets {
-    solve(estate, Some(scope), |ix| {
+pub fn resource_kill_sets(
+    estate: &Estate,
+    components: &[Vec<ResourceIx>],
+    scope: &[bool],
+) -> KillSets {
+    solve(estate, components, Some(scope), |ix| {
         if estate.is_logical(ix) {
             Vec::new()
         } else {
@@ -42,16 +55,16 @@ pub fn resource_kill_sets(estate: &Estate, scope: &[bool]) -> KillSets {
     })
 }
 
-fn solve(estate: &Estate, scope: Option<&[bool]>, own: impl Fn(ResourceIx) -> Vec<u32>) -> KillSets {
+fn solve(
+    estate: &Estate,
+    components: &[Vec<ResourceIx>],
+    scope: Option<&[bool]>,
+    own: impl Fn(ResourceIx) -> Vec<u32>,
+) -> KillSets {
     let mut sets: KillSets = vec![Vec::new(); estate.len()];
-    let in_scope = |ix: ResourceIx| scope.is_none_or(|scope| scope[ix as usize]);
-    for component in kosaraju_scc(&estate.graph) {
-        let members: Vec<ResourceIx> = component
-            .iter()
-            .map(|node| node.index() as ResourceIx)
-            .filter(|&ix| in_scope(ix))
-            .collect();
-        if members.is_empty() {
+    for members in components {
+        // A component is in scope as a whole: scope is closed under requirements.
+        if scope.is_some_and(|scope| !scope[members[0] as usize]) {
             continue;
         }
         let cyclic = members.len() > 1
@@ -59,12 +72,12 @@ fn solve(estate: &Estate, scope: Option<&[bool]>, own: impl Fn(ResourceIx) -> Ve
                 .groups_of(members[0])
                 .iter()
                 .any(|group| group.members.contains(&members[0]));
-        for &ix in &members {
+        for &ix in members {
             sets[ix as usize] = own(ix);
         }
         loop {
             let mut changed = false;
-            for &ix in &members {
+            for &ix in members {
                 let next = evaluate(estate, &sets, ix, &sets[ix as usize]);
                 if next.len() != sets[ix as usize].len() {
                     sets[ix as usize] = next;

@@ -11,7 +11,7 @@ use petgraph::visit::Dfs;
 use crate::graph::{CriticalService, DomainIx, Estate, ResourceIx};
 pub use concentration::{Concentration, Population, Share};
 pub use explain::{PathStep, StepCause, kill_path, render_path, simulated_path};
-pub use killsets::{KillSets, domain_kill_sets, resource_kill_sets};
+pub use killsets::{KillSets, components, domain_kill_sets, resource_kill_sets};
 pub use propagate::{DownCause, Failure, Outcome, propagate};
 
 /// Everything the analyses found about an estate.
@@ -32,8 +32,9 @@ pub struct Analysis {
 /// Run the analyses.
 pub fn analyse(estate: &Estate) -> Analysis {
     let critical_scope = critical_scope(estate);
-    let domain_sets = domain_kill_sets(estate);
-    let resource_sets = resource_kill_sets(estate, &critical_scope);
+    let components = killsets::components(estate);
+    let domain_sets = domain_kill_sets(estate, &components);
+    let resource_sets = resource_kill_sets(estate, &components, &critical_scope);
     let cut_sets = estate
         .critical
         .iter()

@@ -77,13 +77,17 @@ pub fn propagate(estate: &Estate, failure: &Failure) -> Outcome {
                 Some(domain) => Some(vec![domain]),
                 None if !footing.zones.is_empty() => {
                     let mut by: Vec<DomainIx> = Vec::with_capacity(footing.zones.len());
-                    let all_down = footing.zones.iter().all(|&zone| match domain_down[zone as usize] {
-                        Some(domain) => {
-                            by.push(domain);
-                            true
-                        }
-                        None => false,
-                    });
+                    let all_down =
+                        footing
+                            .zones
+                            .iter()
+                            .all(|&zone| match domain_down[zone as usize] {
+                                Some(domain) => {
+                                    by.push(domain);
+                                    true
+                                }
+                                None => false,
+                            });
                     all_down.then(|| {
                         by.sort_unstable();
                         by.dedup();

@@ -13,6 +13,7 @@ use super::{EstateArgs, OutputArgs};
 /// regions, providers and resources that stop critical services, and findings with why and how
 /// to fix them.
 #[derive(Debug, Args)]
+#[command(after_help = super::EXIT_CODES)]
 pub struct AuditArgs {
     #[command(flatten)]
     estate: EstateArgs,

@@ -14,7 +14,7 @@ use linchpin::graph::Estate;
 use linchpin::report::Format;
 use linchpin::snapshot::{self, Snapshot};
 
-const EXIT_CODES: &str = "\
+pub const EXIT_CODES: &str = "\
 Exit codes:
   0  done (no finding at or above --fail-on)
   1  findings at or above --fail-on

@@ -13,6 +13,9 @@ use super::{EstateArgs, OutputArgs};
 /// What-if: fail zones, regions, providers or resources and see every resource and critical
 /// service that goes down, with the chain of requirements that explains each.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes:\n  0  done\n  2  usage or input error (bad flag, unknown zone/region/provider/resource, invalid snapshot)"
+)]
 pub struct SimulateArgs {
     #[command(flatten)]
     estate: EstateArgs,
@@ -83,7 +86,11 @@ fn resolve(estate: &Estate, targets: &[(String, String)]) -> anyhow::Result<Fail
                 known.sort_unstable();
                 bail!(
                     "--fail {kind}={id}: the estate has no such {kind}; known: {}",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 );
             }
         }

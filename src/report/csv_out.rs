@@ -16,8 +16,17 @@ fn join(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 pub(super) fn audit(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
-        "id", "rule", "severity", "provider", "region", "services", "resources", "domains",
-        "message", "path", "remediation",
+        "id",
+        "rule",
+        "severity",
+        "provider",
+        "region",
+        "services",
+        "resources",
+        "domains",
+        "message",
+        "path",
+        "remediation",
     ])?;
     for f in &report.findings {
         writer.write_record([
@@ -39,7 +48,9 @@ pub(super) fn audit(report: &AuditReport, out: &mut dyn Write) -> io::Result<()>
 
 pub(super) fn simulation(report: &SimulationReport, out: &mut dyn Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(["resource", "name", "kind", "provider", "region", "critical", "path"])?;
+    writer.write_record([
+        "resource", "name", "kind", "provider", "region", "critical", "path",
+    ])?;
     for d in &report.down {
         writer.write_record([
             d.resource.as_str(),

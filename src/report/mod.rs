@@ -99,7 +99,12 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
-    pub fn build(estate: &Estate, analysis: &Analysis, findings: Vec<Finding>, scores: Vec<Score>) -> Self {
+    pub fn build(
+        estate: &Estate,
+        analysis: &Analysis,
+        findings: Vec<Finding>,
+        scores: Vec<Score>,
+    ) -> Self {
         let mut summary: BTreeMap<Severity, usize> =
             Severity::ALL.iter().map(|&s| (s, 0)).collect();
         for finding in &findings {
@@ -153,7 +158,10 @@ impl AuditReport {
                 .iter()
                 .map(|(service, spofs)| ServiceSpofs {
                     service: estate.resource(service.resource).id.clone(),
-                    resources: spofs.iter().map(|&r| estate.resource(r).id.clone()).collect(),
+                    resources: spofs
+                        .iter()
+                        .map(|&r| estate.resource(r).id.clone())
+                        .collect(),
                 })
                 .collect(),
             findings,
@@ -164,7 +172,10 @@ impl AuditReport {
 
     /// Findings at or above a severity.
     pub fn count_at_or_above(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity >= severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= severity)
+            .count()
     }
 
     pub fn write(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {

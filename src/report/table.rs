@@ -115,7 +115,9 @@ fn scores_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         };
         table.add_row(vec![
             label,
-            resources.map(|w| format!("{w:.0}")).unwrap_or_else(|| "0".into()),
+            resources
+                .map(|w| format!("{w:.0}"))
+                .unwrap_or_else(|| "0".into()),
             zone_count,
             largest,
             hhi,
@@ -149,7 +151,11 @@ fn services_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                         .collect()
                 })
                 .unwrap_or_default();
-            if ids.is_empty() { "-".to_string() } else { ids.join(", ") }
+            if ids.is_empty() {
+                "-".to_string()
+            } else {
+                ids.join(", ")
+            }
         };
         let spofs = report
             .spofs
@@ -247,7 +253,11 @@ fn coverage_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         .filter(|c| c.status == crate::snapshot::CoverageStatus::Failed)
         .collect();
     if failed.is_empty() {
-        writeln!(out, "Coverage: complete ({} reads recorded)", report.coverage.len())
+        writeln!(
+            out,
+            "Coverage: complete ({} reads recorded)",
+            report.coverage.len()
+        )
     } else {
         writeln!(
             out,
@@ -291,7 +301,10 @@ pub(super) fn simulation(report: &SimulationReport, out: &mut dyn Write) -> io::
         for (kind, count) in kinds {
             table.add_row(vec![kind.to_string(), count.to_string()]);
         }
-        writeln!(out, "{table}\n(every downed resource and its path: --format json or csv)")?;
+        writeln!(
+            out,
+            "{table}\n(every downed resource and its path: --format json or csv)"
+        )?;
     }
     Ok(())
 }

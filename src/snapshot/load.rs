@@ -8,7 +8,7 @@
 //! Each problem carries its JSON path; the line and column are found only when there is an
 //! error to print, so the fast path pays nothing for them.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -116,7 +116,10 @@ pub fn load_file(path: &Path) -> Result<Snapshot, SnapshotError> {
     let origin = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|err| SnapshotError {
         origin: origin.clone(),
-        problems: vec![Problem::new(JsonPath::root(), format!("cannot read file: {err}"))],
+        problems: vec![Problem::new(
+            JsonPath::root(),
+            format!("cannot read file: {err}"),
+        )],
     })?;
     let text = String::from_utf8(bytes).map_err(|err| {
         let (line, column) = line_column(
@@ -140,14 +143,21 @@ pub fn load_file(path: &Path) -> Result<Snapshot, SnapshotError> {
 pub fn load_str(text: &str, origin: &str) -> Result<Snapshot, SnapshotError> {
     let fail = |mut problems: Vec<Problem>| {
         locate(text, &mut problems);
+        problems.sort_by_key(|p| (p.line, p.column));
         SnapshotError {
             origin: origin.to_string(),
             problems,
         }
     };
+    let started = std::time::Instant::now();
     match serde_json::from_str::<Snapshot>(text) {
         Ok(snapshot) => {
+            tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "parsed");
             let problems = validate(&snapshot);
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "validated"
+            );
             if problems.is_empty() {
                 Ok(snapshot)
             } else {
@@ -199,7 +209,10 @@ fn collect_data_problems(text: &str) -> Vec<Problem> {
     }
     match top.get("schema") {
         Some(Value::String(_)) => {}
-        Some(_) => problems.push(Problem::new(root.key("schema"), "`schema` must be a string")),
+        Some(_) => problems.push(Problem::new(
+            root.key("schema"),
+            "`schema` must be a string",
+        )),
         None => problems.push(Problem::new(
             root.key("schema"),
             format!("missing `schema`; expected \"{SNAPSHOT_SCHEMA}\""),
@@ -208,8 +221,7 @@ fn collect_data_problems(text: &str) -> Vec<Problem> {
     if !top.contains_key("resources") {
         problems.push(Problem::new(root.key("resources"), "missing `resources`"));
     }
-    let _: Vec<Option<super::model::Source>> =
-        elements(&top, "sources", &root, &mut problems);
+    let _: Vec<Option<super::model::Source>> = elements(&top, "sources", &root, &mut problems);
     let _: Vec<Option<super::model::CoverageRecord>> =
         elements(&top, "coverage", &root, &mut problems);
     let zones: Vec<Option<Zone>> = elements(&top, "zones", &root, &mut problems);
@@ -217,7 +229,7 @@ fn collect_data_problems(text: &str) -> Vec<Problem> {
 
     // Ids of resources that failed to deserialize still exist: references to them are not
     // dangling, and reporting them would bury the real problem.
-    let mut extra_ids = HashSet::new();
+    let mut extra_ids = HashSet::default();
     if let Some(Value::Array(items)) = top.get("resources") {
         for (item, parsed) in items.iter().zip(&resources) {
             if parsed.is_none()
@@ -250,8 +262,8 @@ fn elements<T: DeserializeOwned>(
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
-            .map(|(index, item)| {
-                match serde_path_to_error::deserialize::<_, T>(item) {
+            .map(
+                |(index, item)| match serde_path_to_error::deserialize::<_, T>(item) {
                     Ok(parsed) => Some(parsed),
                     Err(err) => {
                         let mut at = path.index(index);
@@ -270,8 +282,8 @@ fn elements<T: DeserializeOwned>(
                         problems.push(Problem::new(at, err.inner().to_string()));
                         None
                     }
-                }
-            })
+                },
+            )
             .collect(),
         Some(_) => {
             problems.push(Problem::new(path, format!("`{key}` must be an array")));
@@ -286,7 +298,7 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
         Some(&snapshot.schema),
         &snapshot.zones.iter().map(Some).collect::<Vec<_>>(),
         &snapshot.resources.iter().map(Some).collect::<Vec<_>>(),
-        &HashSet::new(),
+        &HashSet::default(),
     )
 }
 
@@ -311,34 +323,51 @@ fn validate_parts(
     // name, so `ap-northeast-1` under two providers would merge two domains into one.
     let mut regions = RegionOwners::default();
 
-    let mut zone_at: HashMap<&str, (usize, &Zone)> = HashMap::new();
+    // Paths are built only when there is a problem to report: the happy path of a
+    // million-resource snapshot allocates nothing per resource here.
+    let zone_path = |index: usize| root.key("zones").index(index);
+    let mut zone_at: HashMap<&str, &Zone> =
+        HashMap::with_capacity_and_hasher(zones.len(), Default::default());
     for (index, zone) in zones.iter().enumerate() {
         let Some(zone) = zone else { continue };
-        let at = root.key("zones").index(index);
         if zone.id.is_empty() {
-            problems.push(Problem::new(at.key("id"), "zone id is empty"));
+            problems.push(Problem::new(zone_path(index).key("id"), "zone id is empty"));
             continue;
         }
-        if let Some((first, _)) = zone_at.get(zone.id.as_str()) {
+        if zone_at.insert(&zone.id, zone).is_some() {
+            let first = zones
+                .iter()
+                .position(|z| z.is_some_and(|z| z.id == zone.id))
+                .unwrap_or(index);
             problems.push(Problem::new(
-                at.key("id"),
-                format!("zone `{}` is declared twice (first at $.zones[{first}])", zone.id),
+                zone_path(index).key("id"),
+                format!(
+                    "zone `{}` is declared twice (first at $.zones[{first}])",
+                    zone.id
+                ),
             ));
             continue;
         }
-        zone_at.insert(&zone.id, (index, zone));
-        regions.check(&zone.region, &zone.provider, at.key("region"), &mut problems);
+        regions.check(
+            &zone.region,
+            &zone.provider,
+            Origin::Zone(index),
+            &mut problems,
+        );
     }
 
-    let mut id_at: HashMap<&str, usize> = HashMap::with_capacity(resources.len());
+    let mut id_at: HashMap<&str, usize> =
+        HashMap::with_capacity_and_hasher(resources.len(), Default::default());
     for (index, resource) in resources.iter().enumerate() {
         let Some(resource) = resource else { continue };
-        let at = root.key("resources").index(index);
         if resource.id.is_empty() {
-            problems.push(Problem::new(at.key("id"), "resource id is empty"));
+            problems.push(Problem::new(
+                resource_path(index).key("id"),
+                "resource id is empty",
+            ));
         } else if let Some(first) = id_at.get(resource.id.as_str()) {
             problems.push(Problem::new(
-                at.key("id"),
+                resource_path(index).key("id"),
                 format!(
                     "duplicate resource id `{}` (first at $.resources[{first}])",
                     resource.id
@@ -351,39 +380,69 @@ fn validate_parts(
 
     for (index, resource) in resources.iter().enumerate() {
         let Some(resource) = resource else { continue };
-        let at = root.key("resources").index(index);
         if resource.provider.is_empty() {
-            problems.push(Problem::new(at.key("provider"), "provider is empty"));
+            problems.push(Problem::new(
+                resource_path(index).key("provider"),
+                "provider is empty",
+            ));
         }
         if resource.kind.is_empty() {
-            problems.push(Problem::new(at.key("kind"), "kind is empty"));
+            problems.push(Problem::new(
+                resource_path(index).key("kind"),
+                "kind is empty",
+            ));
         }
         if let Some(region) = &resource.region {
-            regions.check(region, &resource.provider, at.key("region"), &mut problems);
+            regions.check(
+                region,
+                &resource.provider,
+                Origin::Resource(index),
+                &mut problems,
+            );
         }
-        check_placement(resource, &at, &zone_at, &mut problems);
+        check_placement(resource, index, &zone_at, &mut problems);
         for (group_index, group) in resource.requirements.iter().enumerate() {
-            let group_at = at.key("requirements").index(group_index);
-            check_group(group, &group_at, &id_at, extra_ids, &mut problems);
+            check_group(group, index, group_index, &id_at, extra_ids, &mut problems);
         }
     }
     problems
 }
 
+fn resource_path(index: usize) -> JsonPath {
+    JsonPath::root().key("resources").index(index)
+}
+
+/// Where a region name was first seen.
+#[derive(Clone, Copy)]
+enum Origin {
+    Zone(usize),
+    Resource(usize),
+}
+
+impl Origin {
+    fn path(self) -> JsonPath {
+        match self {
+            Origin::Zone(index) => JsonPath::root().key("zones").index(index).key("region"),
+            Origin::Resource(index) => resource_path(index).key("region"),
+        }
+    }
+}
+
 /// Which provider first used each region name, and where.
 #[derive(Default)]
 struct RegionOwners {
-    owners: HashMap<String, (String, JsonPath)>,
+    owners: HashMap<String, (String, Origin)>,
 }
 
 impl RegionOwners {
-    fn check(&mut self, region: &str, provider: &str, at: JsonPath, problems: &mut Vec<Problem>) {
+    fn check(&mut self, region: &str, provider: &str, at: Origin, problems: &mut Vec<Problem>) {
         match self.owners.get(region) {
             Some((owner, first)) if owner != provider => problems.push(Problem::new(
-                at,
+                at.path(),
                 format!(
-                    "region `{region}` is used by providers `{owner}` (at {first}) and \
-                     `{provider}`; region names must be unique across providers"
+                    "region `{region}` is used by providers `{owner}` (at {}) and \
+                     `{provider}`; region names must be unique across providers",
+                    first.path()
                 ),
             )),
             Some(_) => {}
@@ -395,59 +454,73 @@ impl RegionOwners {
     }
 }
 
+/// Positions of items equal to an earlier item (lists here are short: zones, group members).
+fn repeated(items: &[String]) -> Vec<usize> {
+    if items.len() <= 32 {
+        (1..items.len())
+            .filter(|&i| items[..i].contains(&items[i]))
+            .collect()
+    } else {
+        let mut seen = HashSet::with_capacity_and_hasher(items.len(), Default::default());
+        (0..items.len())
+            .filter(|&i| !seen.insert(items[i].as_str()))
+            .collect()
+    }
+}
+
 fn check_placement(
     resource: &Resource,
-    at: &JsonPath,
-    zone_at: &HashMap<&str, (usize, &Zone)>,
+    index: usize,
+    zone_at: &HashMap<&str, &Zone>,
     problems: &mut Vec<Problem>,
 ) {
-    let placement_at = at.key("placement");
+    let placement_path = || resource_path(index).key("placement");
     let needs_region = matches!(
         resource.placement,
         Placement::Zonal { .. } | Placement::MultiZone { .. } | Placement::Regional
     );
     if needs_region && resource.region.is_none() {
         problems.push(Problem::new(
-            at.clone(),
+            resource_path(index),
             format!(
                 "placement `{}` needs the resource's `region`",
                 resource.placement.type_name()
             ),
         ));
     }
-    let zones_at = match &resource.placement {
-        Placement::Zonal { .. } => placement_at.key("zone"),
-        _ => placement_at.key("zones"),
+    let zone_path = |zone_index: usize| match &resource.placement {
+        Placement::Zonal { .. } => placement_path().key("zone"),
+        _ => placement_path().key("zones").index(zone_index),
     };
     if let Placement::MultiZone { zones, .. } = &resource.placement
         && zones.is_empty()
     {
         problems.push(Problem::new(
-            zones_at.clone(),
+            placement_path().key("zones"),
             "placement `multi_zone` needs at least one zone",
         ));
     }
-    let mut seen = HashSet::new();
-    for (zone_index, zone) in resource.placement.zones().iter().enumerate() {
-        let zone_path = match &resource.placement {
-            Placement::Zonal { .. } => zones_at.clone(),
-            _ => zones_at.index(zone_index),
-        };
-        if !seen.insert(zone.as_str()) {
-            problems.push(Problem::new(zone_path, format!("zone `{zone}` is listed twice")));
+    let zones = resource.placement.zones();
+    let repeats = repeated(zones);
+    for (zone_index, zone) in zones.iter().enumerate() {
+        if repeats.contains(&zone_index) {
+            problems.push(Problem::new(
+                zone_path(zone_index),
+                format!("zone `{zone}` is listed twice"),
+            ));
             continue;
         }
         match zone_at.get(zone.as_str()) {
             None => problems.push(Problem::new(
-                zone_path,
+                zone_path(zone_index),
                 format!("zone `{zone}` is not declared in `zones`"),
             )),
-            Some((_, declared)) => {
+            Some(declared) => {
                 if let Some(region) = &resource.region
                     && *region != declared.region
                 {
                     problems.push(Problem::new(
-                        zone_path.clone(),
+                        zone_path(zone_index),
                         format!(
                             "zone `{zone}` is in region `{}`, but the resource is in region `{region}`",
                             declared.region
@@ -456,7 +529,7 @@ fn check_placement(
                 }
                 if declared.provider != resource.provider {
                     problems.push(Problem::new(
-                        zone_path,
+                        zone_path(zone_index),
                         format!(
                             "zone `{zone}` belongs to provider `{}`, but the resource's provider is `{}`",
                             declared.provider, resource.provider
@@ -470,33 +543,35 @@ fn check_placement(
 
 fn check_group(
     group: &super::model::RequirementGroup,
-    at: &JsonPath,
+    index: usize,
+    group_index: usize,
     id_at: &HashMap<&str, usize>,
     extra_ids: &HashSet<String>,
     problems: &mut Vec<Problem>,
 ) {
+    let at = || resource_path(index).key("requirements").index(group_index);
     match (&group.requires, &group.any_of) {
         (Some(_), Some(_)) => problems.push(Problem::new(
-            at.clone(),
+            at(),
             "a requirement group has either `requires` or `any_of`, not both",
         )),
         (None, None) => problems.push(Problem::new(
-            at.clone(),
+            at(),
             "a requirement group needs `requires` or `any_of`",
         )),
         (Some(_), None) if group.min.is_some() => problems.push(Problem::new(
-            at.key("min"),
+            at().key("min"),
             "`min` applies only to `any_of` groups",
         )),
         (None, Some(members)) => {
             if members.is_empty() {
-                problems.push(Problem::new(at.key("any_of"), "`any_of` is empty"));
+                problems.push(Problem::new(at().key("any_of"), "`any_of` is empty"));
             }
             match group.min {
-                Some(0) => problems.push(Problem::new(at.key("min"), "`min` must be at least 1")),
+                Some(0) => problems.push(Problem::new(at().key("min"), "`min` must be at least 1")),
                 Some(min) if min as usize > members.len() && !members.is_empty() => {
                     problems.push(Problem::new(
-                        at.key("min"),
+                        at().key("min"),
                         format!(
                             "`min` is {min} but the group has only {} member{}",
                             members.len(),
@@ -509,27 +584,23 @@ fn check_group(
         }
         (Some(_), None) => {}
     }
-    let (members, members_at) = match (&group.requires, &group.any_of) {
-        (Some(one), _) => (std::slice::from_ref(one), None),
-        (None, Some(many)) => (many.as_slice(), Some(at.key("any_of"))),
-        (None, None) => return,
+    let members = group.members();
+    let member_path = |member_index: usize| match &group.requires {
+        Some(_) => at().key("requires"),
+        None => at().key("any_of").index(member_index),
     };
-    let mut seen = HashSet::new();
+    let repeats = repeated(members);
     for (member_index, member) in members.iter().enumerate() {
-        let member_at = match &members_at {
-            Some(list) => list.index(member_index),
-            None => at.key("requires"),
-        };
-        if !seen.insert(member.as_str()) {
+        if repeats.contains(&member_index) {
             problems.push(Problem::new(
-                member_at,
+                member_path(member_index),
                 format!("`{member}` is listed twice in one group"),
             ));
             continue;
         }
         if !id_at.contains_key(member.as_str()) && !extra_ids.contains(member) {
             problems.push(Problem::new(
-                member_at,
+                member_path(member_index),
                 format!("requires `{member}`, which is not a resource of this snapshot"),
             ));
         }

@@ -1,0 +1,43 @@
+//! The whole audit (graph, analyses, findings, scores) on a generated 100,000-resource estate,
+//! and the load of its snapshot from JSON.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use linchpin::graph::Estate;
+use linchpin::{analysis, findings, score, snapshot, synth};
+
+fn audit(c: &mut Criterion) {
+    let generated = synth::generate(100_000, 1);
+    let text = serde_json::to_string(&generated).unwrap();
+    let mut group = c.benchmark_group("100k resources");
+    group.sample_size(10);
+    group.bench_function("load snapshot", |b| {
+        b.iter(|| snapshot::load_str(&text, "bench").unwrap())
+    });
+    group.bench_function("audit", |b| {
+        b.iter(|| {
+            let estate = Estate::build(generated.clone());
+            let analysis = analysis::analyse(&estate);
+            let found = findings::findings(&estate, &analysis);
+            score::scores(&estate, &found)
+        })
+    });
+    group.bench_function("simulate a region", |b| {
+        let estate = Estate::build(generated.clone());
+        let region = estate
+            .find_domain(linchpin::graph::DomainKind::Region, "ap-northeast-1")
+            .unwrap();
+        b.iter(|| {
+            analysis::propagate(
+                &estate,
+                &analysis::Failure {
+                    domains: vec![region],
+                    resources: Vec::new(),
+                },
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, audit);
+criterion_main!(benches);

@@ -1,0 +1,59 @@
+//! Contracts that must not drift silently: the committed JSON Schemas, the list of rule ids,
+//! and the `--help` of every subcommand.
+
+use std::process::Command;
+
+fn help(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_linchpin"))
+        .args(args)
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn committed_schemas_are_current() {
+    for name in ["snapshot", "report", "simulation"] {
+        let path = format!("{}/schemas/{name}.v1.json", env!("CARGO_MANIFEST_DIR"));
+        let mut current =
+            serde_json::to_string_pretty(&linchpin::report::json_schema(name).unwrap()).unwrap();
+        current.push('\n');
+        if std::env::var_os("LINCHPIN_BLESS").is_some() {
+            std::fs::write(&path, &current).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == current,
+            "schemas/{name}.v1.json is stale: run `LINCHPIN_BLESS=1 cargo test` and commit it"
+        );
+    }
+}
+
+#[test]
+fn schema_command_prints_the_committed_schema() {
+    let printed: serde_json::Value = serde_json::from_str(&help(&["schema", "snapshot"])).unwrap();
+    assert_eq!(printed, linchpin::report::json_schema("snapshot").unwrap());
+}
+
+#[test]
+fn rule_ids_are_stable() {
+    let list: Vec<String> = linchpin::findings::RULES
+        .iter()
+        .map(|r| format!("{} ({}): {}", r.id, r.severity, r.description))
+        .collect();
+    insta::assert_snapshot!(list.join("\n"));
+    for rule in linchpin::findings::RULES {
+        let kebab = rule.id.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+        assert!(kebab, "{} is kebab-case", rule.id);
+    }
+}
+
+#[test]
+fn help_texts() {
+    insta::assert_snapshot!("help", help(&["--help"]));
+    for command in ["audit", "simulate", "generate", "schema"] {
+        insta::assert_snapshot!(format!("help-{command}"), help(&[command, "--help"]));
+    }
+}

@@ -1,0 +1,357 @@
+//! The demo estate's ground truth, driven through the real binary: losing apne1-az4 stops
+//! withdrawals and matching; losing apne1-az1 stops no critical service.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn linchpin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_linchpin"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = linchpin(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+const WITHDRAWALS: &str = "function:exchange/withdrawals";
+const MATCHING: &str = "function:exchange/matching";
+const DEPOSITS: &str = "function:exchange/deposits";
+const TRADING: &str = "function:exchange/trading-api";
+
+fn az(id: &str) -> Value {
+    serde_json::json!({"kind": "zone", "id": id})
+}
+
+#[test]
+fn audit_cut_sets_name_apne1_az4_for_withdrawals_and_matching() {
+    let report = json(&["audit", "--demo", "--format", "json"]);
+    assert_eq!(report["schema"], "linchpin.report/v1");
+    let cut_sets = report["cut_sets"].as_array().unwrap();
+    let domains_of = |service: &str| -> Vec<Value> {
+        cut_sets
+            .iter()
+            .find(|c| c["service"] == service)
+            .unwrap_or_else(|| panic!("{service} has a cut-set entry"))["domains"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    for service in [WITHDRAWALS, MATCHING, TRADING] {
+        assert!(domains_of(service).contains(&az("apne1-az4")), "{service}");
+    }
+    assert!(!domains_of(DEPOSITS).contains(&az("apne1-az4")));
+    for cut in cut_sets {
+        assert!(
+            !cut["domains"]
+                .as_array()
+                .unwrap()
+                .contains(&az("apne1-az1")),
+            "{cut}"
+        );
+    }
+    // Critical services: the four business functions plus the entry points.
+    let critical: Vec<&str> = report["critical_services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["reason"] == "tagged")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for service in [WITHDRAWALS, MATCHING, DEPOSITS, TRADING] {
+        assert!(critical.contains(&service), "{service} is critical");
+    }
+}
+
+#[test]
+fn audit_findings_explain_the_tokyo_failure_modes() {
+    let report = json(&["audit", "--demo", "--format", "json"]);
+    let findings = report["findings"].as_array().unwrap();
+    let find = |rule: &str, needle: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule && f["message"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no {rule} finding mentioning {needle}"))
+    };
+    let cut = find("zone-cut-set", "withdrawals");
+    assert_eq!(cut["severity"], "high");
+    assert!(
+        cut["message"]
+            .as_str()
+            .unwrap()
+            .contains("apne1-az4 (ap-northeast-1a")
+    );
+    let path = cut["path"].as_array().unwrap();
+    assert_eq!(path[0]["resource"], WITHDRAWALS);
+    assert_eq!(path.last().unwrap()["cause"]["type"], "placement");
+    assert!(!cut["remediation"].as_str().unwrap().is_empty());
+    let nat = find("resource-spof", "nat-gw-1a");
+    assert!(
+        nat["services"]
+            .as_array()
+            .unwrap()
+            .contains(&WITHDRAWALS.into())
+    );
+    find("resource-spof", "wallet-ledger");
+    find("zone-concentration", "apne1-az4");
+    find("provider-cut-set", "vaultco");
+    find("unknown-placement", "market-data");
+    // Fingerprints are stable and unique.
+    let mut ids: Vec<&str> = findings.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n);
+    let again = json(&["audit", "--demo", "--format", "json"]);
+    assert_eq!(report, again, "output is deterministic");
+}
+
+#[test]
+fn simulate_apne1_az4_stops_withdrawals_and_matching() {
+    let sim = json(&[
+        "simulate",
+        "--demo",
+        "--fail",
+        "zone=apne1-az4",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(sim["schema"], "linchpin.simulation/v1");
+    let down: Vec<&str> = sim["critical_down"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["service"].as_str().unwrap())
+        .collect();
+    assert!(
+        down.contains(&WITHDRAWALS) && down.contains(&MATCHING),
+        "{down:?}"
+    );
+    assert!(!down.contains(&DEPOSITS));
+    for entry in sim["down"].as_array().unwrap() {
+        let path = entry["path"].as_array().unwrap();
+        assert_eq!(path[0]["resource"], entry["resource"]);
+        assert_eq!(
+            path.last().unwrap()["cause"]["domains"][0],
+            az("apne1-az4"),
+            "{entry}"
+        );
+    }
+}
+
+#[test]
+fn simulate_apne1_az1_stops_no_critical_service() {
+    let sim = json(&[
+        "simulate",
+        "--demo",
+        "--fail",
+        "zone=apne1-az1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(sim["critical_down"].as_array().unwrap().len(), 0);
+    assert!(!sim["down"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn simulate_several_failures_and_resources() {
+    let sim = json(&[
+        "simulate",
+        "--demo",
+        "--fail",
+        "provider=vaultco",
+        "--fail",
+        "resource=session-cache",
+        "--format",
+        "json",
+    ]);
+    let down: Vec<&str> = sim["critical_down"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["service"].as_str().unwrap())
+        .collect();
+    assert!(
+        down.contains(&WITHDRAWALS) && down.contains(&TRADING),
+        "{down:?}"
+    );
+    assert_eq!(sim["failed"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn simulate_rejects_unknown_targets() {
+    for (arg, message) in [
+        ("zone=apne1-az9", "no such zone; known: apne1-az1"),
+        ("resource=nothing", "no resource has this id or name"),
+        ("rack=r1", "unknown kind `rack`"),
+        ("apne1-az4", "is not KIND=ID"),
+    ] {
+        let out = linchpin(&["simulate", "--demo", "--fail", arg]);
+        assert_eq!(out.status.code(), Some(2), "{arg}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{arg}: {stderr}");
+    }
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    assert_eq!(linchpin(&["audit", "--demo"]).status.code(), Some(0));
+    assert_eq!(
+        linchpin(&["audit", "--demo", "--fail-on", "never"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        linchpin(&["audit", "--demo", "--fail-on", "high"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        linchpin(&["audit", "--demo", "--fail-on", "critical"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        linchpin(&["audit", "--demo", "--fail-on", "severe"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        linchpin(&["audit"]).status.code(),
+        Some(2),
+        "an estate is required"
+    );
+    assert_eq!(
+        linchpin(&["audit", "--demo", "--snapshot", "x.json"])
+            .status
+            .code(),
+        Some(2),
+        "one estate only"
+    );
+}
+
+#[test]
+fn table_output_shows_scores_services_and_findings() {
+    let out = linchpin(&["audit", "--demo"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "Scores",
+        "aws/ap-northeast-1",
+        "Critical services",
+        "withdrawals",
+        "Concentration",
+        "HIGH",
+        "why: withdrawals",
+        "fix: ",
+    ] {
+        assert!(text.contains(needle), "missing {needle}");
+    }
+    let sim = linchpin(&["simulate", "--demo", "--fail", "zone=apne1-az4"]);
+    let text = String::from_utf8(sim.stdout).unwrap();
+    assert!(text.contains("3 critical service(s) down"), "{text}");
+    assert!(text.contains("withdrawals → wallet-ledger"), "{text}");
+}
+
+#[test]
+fn csv_has_one_row_per_finding_or_downed_resource() {
+    let report = json(&["audit", "--demo", "--format", "json"]);
+    let out = linchpin(&["audit", "--demo", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    assert_eq!(&reader.headers().unwrap()[0], "id");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), report["findings"].as_array().unwrap().len());
+    let sim = json(&[
+        "simulate",
+        "--demo",
+        "--fail",
+        "zone=apne1-az4",
+        "--format",
+        "json",
+    ]);
+    let out = linchpin(&[
+        "simulate",
+        "--demo",
+        "--fail",
+        "zone=apne1-az4",
+        "--format",
+        "csv",
+    ]);
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    assert_eq!(
+        reader.records().count(),
+        sim["down"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn output_is_written_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let out = linchpin(&[
+        "audit",
+        "--demo",
+        "--format",
+        "json",
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(written["schema"], "linchpin.report/v1");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "no temporary file left behind: {names:?}");
+
+    let missing = dir.path().join("no/such/dir/report.json");
+    let out = linchpin(&["audit", "--demo", "--output", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
+    assert!(!missing.exists());
+}
+
+#[test]
+fn the_committed_demo_snapshot_is_current_and_audits_the_same() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo-snapshot.json");
+    let current = linchpin::demo::snapshot_json();
+    if std::env::var_os("LINCHPIN_BLESS").is_some() {
+        std::fs::write(path, &current).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == current,
+        "examples/demo-snapshot.json is stale: run `LINCHPIN_BLESS=1 cargo test` and commit it"
+    );
+    let from_file = json(&["audit", "--snapshot", path, "--format", "json"]);
+    let from_demo = json(&["audit", "--demo", "--format", "json"]);
+    assert_eq!(from_file["findings"], from_demo["findings"]);
+    assert_eq!(from_file["cut_sets"], from_demo["cut_sets"]);
+}
+
+#[test]
+fn the_demo_is_big_enough_and_valid() {
+    let snapshot = linchpin::demo::snapshot();
+    assert!(snapshot.resources.len() >= 80);
+    assert!(linchpin::snapshot::validate(&snapshot).is_empty());
+    let providers: std::collections::BTreeSet<&str> = snapshot
+        .resources
+        .iter()
+        .map(|r| r.provider.as_str())
+        .collect();
+    assert!(providers.contains("edgeguard") && providers.contains("vaultco"));
+}
