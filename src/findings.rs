@@ -1,6 +1,7 @@
 //! Findings: the analyses' results judged as risks, each with a stable fingerprint, a
 //! severity, the path that explains it and how to fix it. Findings are data, never errors.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use schemars::JsonSchema;
@@ -162,8 +163,16 @@ pub fn findings(estate: &Estate, analysis: &Analysis) -> Vec<Finding> {
     concentration_findings(estate, analysis, &mut found);
     placement_findings(estate, &mut found);
     coverage_findings(estate, &mut found);
+    // Worst first; within a severity, rules in the order of `RULES` (cut sets, the headline,
+    // before SPOFs), then by message.
+    let rank = |rule: &str| RULES.iter().position(|r| r.id == rule);
     found.sort_by(|a, b| {
-        (b.severity, &a.rule, &a.message, &a.id).cmp(&(a.severity, &b.rule, &b.message, &b.id))
+        (b.severity, rank(&a.rule), &a.message, &a.id).cmp(&(
+            a.severity,
+            rank(&b.rule),
+            &b.message,
+            &b.id,
+        ))
     });
     found
 }
@@ -296,19 +305,59 @@ fn broken_requirements(
 
 fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>) {
     // Group by SPOF: one finding per resource, listing every service it stops.
-    let mut stops: std::collections::BTreeMap<ResourceIx, Vec<ResourceIx>> = Default::default();
+    let mut stops: BTreeMap<ResourceIx, Vec<ResourceIx>> = BTreeMap::new();
     for (service, spofs) in &analysis.spofs {
         for &spof in spofs {
             stops.entry(spof).or_default().push(service.resource);
         }
     }
-    for (spof, services) in stops {
+    // A SPOF that only one other SPOF needs, and that fails with the same domains (a root
+    // volume, a dedicated subnet), stops exactly what that one stops; it is reported inside
+    // that finding rather than as a finding of its own, so one weak point reads as one.
+    let absorber = |x: ResourceIx| -> Option<ResourceIx> {
+        let mut owners = estate
+            .dependents(x)
+            .filter(|&(owner, _)| analysis.critical_scope[owner as usize]);
+        let (owner, group) = owners.next()?;
+        if owners.any(|(other, _)| other != owner) || !stops.contains_key(&owner) {
+            return None;
+        }
+        let group = &estate.groups[group as usize];
+        // Only parts of the same footing (a root volume of an instance in the same zone), so
+        // a managed database or a third party behind one instance keeps its own finding.
+        (group.members.len() == 1 && estate.lethal_domains(x) == estate.lethal_domains(owner))
+            .then_some(owner)
+    };
+    let mut absorbed: BTreeMap<ResourceIx, Vec<ResourceIx>> = BTreeMap::new();
+    for &x in stops.keys() {
+        let mut root = x;
+        let mut seen = vec![x];
+        while let Some(owner) = absorber(root) {
+            if seen.contains(&owner) {
+                break;
+            }
+            seen.push(owner);
+            root = owner;
+        }
+        if root != x {
+            absorbed.entry(root).or_default().push(x);
+        }
+    }
+    let is_absorbed: std::collections::BTreeSet<ResourceIx> =
+        absorbed.values().flatten().copied().collect();
+
+    for (spof, services) in &stops {
+        if is_absorbed.contains(spof) {
+            continue;
+        }
+        let spof = *spof;
         let resource = estate.resource(spof);
-        let severity = match resource.placement {
-            Placement::Zonal { .. } | Placement::Unknown => Severity::High,
-            Placement::MultiZone { ref zones, .. } if zones.len() < 2 => Severity::High,
-            _ => Severity::Medium,
-        };
+        let with: &[ResourceIx] = absorbed.get(&spof).map_or(&[], Vec::as_slice);
+        let severity = std::iter::once(spof)
+            .chain(with.iter().copied())
+            .map(|ix| spof_severity(&estate.resource(ix).placement))
+            .max()
+            .unwrap_or(Severity::Medium);
         let mut names: Vec<&str> = services
             .iter()
             .map(|&s| estate.resource(s).label())
@@ -333,7 +382,20 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
             format!("{} in {}", resource.placement.type_name(), zones.join(", "))
         };
         let mut resources = vec![resource.id.clone()];
-        resources.extend(service_ids.iter().cloned());
+        let mut with_names: Vec<&str> = Vec::new();
+        for &ix in with {
+            resources.push(estate.resource(ix).id.clone());
+            with_names.push(estate.resource(ix).label());
+        }
+        with_names.sort_unstable();
+        let also = if with_names.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", together with what only it needs ({})",
+                with_names.join(", ")
+            )
+        };
         found.push(Finding {
             id: fingerprint("resource-spof", &[&resource.id]),
             rule: "resource-spof".into(),
@@ -344,7 +406,7 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
             provider: resource.provider.clone(),
             region: resource.region.clone(),
             message: format!(
-                "{} ({}, {place}) is a single point of failure for {}",
+                "{} ({}, {place}){also} is a single point of failure for {}",
                 resource.label(),
                 resource.kind,
                 names.join(", ")
@@ -356,6 +418,16 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
                 resource.kind
             ),
         });
+    }
+}
+
+/// A single point of failure in one zone (or nowhere known) is worse than a managed
+/// multi-zone or regional one.
+fn spof_severity(placement: &Placement) -> Severity {
+    match placement {
+        Placement::Zonal { .. } | Placement::Unknown => Severity::High,
+        Placement::MultiZone { zones, .. } if zones.len() < 2 => Severity::High,
+        _ => Severity::Medium,
     }
 }
 

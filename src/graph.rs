@@ -315,6 +315,11 @@ impl Estate {
                 })
             })
             .collect();
+        // Tagged services first, then entry points, each by name.
+        critical.sort_by(|a, b| {
+            (a.reason, self.resource(a.resource).label())
+                .cmp(&(b.reason, self.resource(b.resource).label()))
+        });
         if critical.is_empty() {
             critical = (0..self.len() as ResourceIx)
                 .filter(|&ix| self.dependents(ix).next().is_none())

@@ -93,3 +93,29 @@ pub fn scores(estate: &Estate, findings: &[Finding]) -> Vec<Score> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_have_fixed_bounds() {
+        assert_eq!(grade(100), 'A');
+        assert_eq!(grade(90), 'A');
+        assert_eq!(grade(89), 'B');
+        assert_eq!(grade(80), 'B');
+        assert_eq!(grade(79), 'C');
+        assert_eq!(grade(65), 'C');
+        assert_eq!(grade(64), 'D');
+        assert_eq!(grade(50), 'D');
+        assert_eq!(grade(49), 'F');
+        assert_eq!(grade(0), 'F');
+    }
+
+    #[test]
+    fn factors_order_by_severity() {
+        let factors: Vec<f64> = Severity::ALL.iter().map(|&s| factor(s)).collect();
+        assert!(factors.windows(2).all(|w| w[0] < w[1]), "{factors:?}");
+        assert_eq!(factor(Severity::Info), 1.0);
+    }
+}

@@ -355,3 +355,148 @@ fn the_demo_is_big_enough_and_valid() {
         .collect();
     assert!(providers.contains("edgeguard") && providers.contains("vaultco"));
 }
+
+#[test]
+fn snapshot_from_stdin() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linchpin"))
+        .args([
+            "simulate",
+            "--snapshot",
+            "-",
+            "--fail",
+            "zone=apne1-az4",
+            "--format",
+            "json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = linchpin::demo::snapshot_json();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let sim: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sim["critical_down"].as_array().unwrap().len(), 3);
+}
+
+/// Write a snapshot to a temp file and audit it as JSON.
+fn audit_snapshot(snapshot: &Value) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("estate.json");
+    std::fs::write(&path, snapshot.to_string()).unwrap();
+    json(&[
+        "audit",
+        "--snapshot",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+}
+
+#[test]
+fn an_empty_estate_audits_cleanly() {
+    let report = audit_snapshot(&serde_json::json!({
+        "schema": "linchpin.snapshot/v1", "resources": []
+    }));
+    assert_eq!(report["estate"]["resources"], 0);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(report["critical_services"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn without_critical_services_the_graph_roots_stand_in() {
+    let report = audit_snapshot(&serde_json::json!({
+        "schema": "linchpin.snapshot/v1",
+        "zones": [{"id": "use1-az1", "provider": "aws", "region": "us-east-1"}],
+        "resources": [
+            {"id": "db", "provider": "aws", "region": "us-east-1", "kind": "aws:rds:db-instance",
+             "placement": {"type": "zonal", "zone": "use1-az1"}},
+            {"id": "app", "provider": "aws", "region": "us-east-1", "kind": "aws:ecs:service",
+             "placement": {"type": "regional"}, "requirements": [{"requires": "db"}]}
+        ]
+    }));
+    let critical = report["critical_services"].as_array().unwrap();
+    assert_eq!(critical.len(), 1);
+    assert_eq!(critical[0]["id"], "app");
+    assert_eq!(critical[0]["reason"], "graph_root");
+    assert_eq!(report["cut_sets"][0]["domains"][0], az("use1-az1"));
+    assert_eq!(report["spofs"][0]["resources"][0], "db");
+}
+
+#[test]
+fn a_requirement_cycle_does_not_take_itself_down() {
+    // a and b need each other; a also lives in use1-az1. Failing use1-az2 (where nothing of
+    // theirs lives) leaves both up; failing use1-az1 takes both down.
+    let snapshot = serde_json::json!({
+        "schema": "linchpin.snapshot/v1",
+        "zones": [
+            {"id": "use1-az1", "provider": "aws", "region": "us-east-1"},
+            {"id": "use1-az2", "provider": "aws", "region": "us-east-1"}
+        ],
+        "resources": [
+            {"id": "a", "provider": "aws", "region": "us-east-1", "kind": "svc",
+             "tags": {"linchpin:critical": "true"},
+             "placement": {"type": "zonal", "zone": "use1-az1"}, "requirements": [{"requires": "b"}]},
+            {"id": "b", "provider": "aws", "region": "us-east-1", "kind": "svc",
+             "placement": {"type": "regional"}, "requirements": [{"requires": "a"}]},
+            {"id": "c", "provider": "aws", "region": "us-east-1", "kind": "svc",
+             "placement": {"type": "zonal", "zone": "use1-az2"}}
+        ]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cycle.json");
+    std::fs::write(&path, snapshot.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+    let sim = json(&[
+        "simulate",
+        "--snapshot",
+        path,
+        "--fail",
+        "zone=use1-az2",
+        "--format",
+        "json",
+    ]);
+    let down: Vec<&str> = sim["down"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(down, ["c"]);
+    let sim = json(&[
+        "simulate",
+        "--snapshot",
+        path,
+        "--fail",
+        "zone=use1-az1",
+        "--format",
+        "json",
+    ]);
+    let down: Vec<&str> = sim["down"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(down, ["a", "b"]);
+    let report = json(&["audit", "--snapshot", path, "--format", "json"]);
+    assert!(
+        report["cut_sets"][0]["domains"]
+            .as_array()
+            .unwrap()
+            .contains(&az("use1-az1"))
+    );
+    assert!(
+        !report["cut_sets"][0]["domains"]
+            .as_array()
+            .unwrap()
+            .contains(&az("use1-az2"))
+    );
+}

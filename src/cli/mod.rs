@@ -47,7 +47,7 @@ pub struct EstateArgs {
     /// Use the embedded demo estate: a crypto exchange in AWS Tokyo (ap-northeast-1).
     #[arg(long)]
     demo: bool,
-    /// Read a snapshot file (`linchpin.snapshot/v1` JSON).
+    /// Read a snapshot file (`linchpin.snapshot/v1` JSON); `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
 }

@@ -111,10 +111,23 @@ impl fmt::Display for SnapshotError {
     }
 }
 
-/// Read and validate a snapshot file.
+/// Read and validate a snapshot file; `-` reads standard input.
 pub fn load_file(path: &Path) -> Result<Snapshot, SnapshotError> {
-    let origin = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|err| SnapshotError {
+    let stdin = path.as_os_str() == "-";
+    let origin = if stdin {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let read = || {
+        if stdin {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
+        } else {
+            std::fs::read(path)
+        }
+    };
+    let bytes = read().map_err(|err| SnapshotError {
         origin: origin.clone(),
         problems: vec![Problem::new(
             JsonPath::root(),
@@ -667,4 +680,47 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |at| at + 1);
     let column = before[line_start..].chars().count() + 1;
     (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters_from_one() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 3), (2, 1));
+        assert_eq!(line_column(text, text.find('f').unwrap()), (3, 1));
+        assert_eq!(line_column(text, text.len() + 10), (3, 2));
+        let e_acute_end = text.find('\u{e9}').unwrap() + 2;
+        assert_eq!(line_column(text, e_acute_end), (2, 4));
+    }
+
+    #[test]
+    fn repeated_finds_later_copies_in_short_and_long_lists() {
+        let short: Vec<String> = ["a", "b", "a", "a"].map(String::from).to_vec();
+        assert_eq!(repeated(&short), vec![2, 3]);
+        let mut long: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+        long.push("7".into());
+        assert_eq!(repeated(&long), vec![40]);
+    }
+
+    #[test]
+    fn paths_render_like_jsonpath() {
+        let path = JsonPath::root().key("resources").index(3).key("placement");
+        assert_eq!(path.to_string(), "$.resources[3].placement");
+        assert_eq!(JsonPath::root().to_string(), "$");
+    }
+
+    #[test]
+    fn a_missing_key_points_at_its_object() {
+        let text = "{\n  \"resources\": [\n    {\"id\": \"x\"}\n  ]\n}";
+        let mut problems = vec![Problem::new(
+            JsonPath::root().key("resources").index(0).key("kind"),
+            "missing",
+        )];
+        locate(text, &mut problems);
+        assert_eq!((problems[0].line, problems[0].column), (Some(3), Some(5)));
+    }
 }
