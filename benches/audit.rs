@@ -1,7 +1,7 @@
 //! The whole audit (graph, analyses, findings, scores) on a generated 100,000-resource estate,
 //! and the load of its snapshot from JSON.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use linchpin::graph::Estate;
 use linchpin::{analysis, findings, score, snapshot, synth};
 
@@ -14,12 +14,16 @@ fn audit(c: &mut Criterion) {
         b.iter(|| snapshot::load_str(&text, "bench").unwrap())
     });
     group.bench_function("audit", |b| {
-        b.iter(|| {
-            let estate = Estate::build(generated.clone());
-            let analysis = analysis::analyse(&estate);
-            let found = findings::findings(&estate, &analysis);
-            score::scores(&estate, &found)
-        })
+        b.iter_batched(
+            || generated.clone(),
+            |snapshot| {
+                let estate = Estate::build(snapshot);
+                let analysis = analysis::analyse(&estate);
+                let found = findings::findings(&estate, &analysis);
+                score::scores(&estate, &found)
+            },
+            BatchSize::LargeInput,
+        )
     });
     group.bench_function("simulate a region", |b| {
         let estate = Estate::build(generated.clone());
@@ -38,6 +42,10 @@ fn audit(c: &mut Criterion) {
     });
     group.finish();
 }
+
+// The binary's allocator, so the figures match what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 criterion_group!(benches, audit);
 criterion_main!(benches);

@@ -57,20 +57,3 @@ fn help_texts() {
         insta::assert_snapshot!(format!("help-{command}"), help(&[command, "--help"]));
     }
 }
-
-/// What a person sees for the demo: reviewed as a whole when it changes.
-#[test]
-fn demo_terminal_output() {
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_linchpin"))
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
-    insta::assert_snapshot!("demo-audit", run(&["audit", "--demo"]));
-    insta::assert_snapshot!(
-        "demo-simulate-apne1-az4",
-        run(&["simulate", "--demo", "--fail", "zone=apne1-az4"])
-    );
-}

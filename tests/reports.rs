@@ -1,0 +1,71 @@
+//! `reports/` holds the demo estate's audit and a simulation in every format linchpin writes,
+//! so a newcomer can look before running anything. This test regenerates them and fails when
+//! the committed copies are stale (`LINCHPIN_BLESS=1 cargo test` rewrites them).
+
+use std::process::Command;
+
+/// (file under reports/, arguments)
+const REPORTS: &[(&str, &[&str])] = &[
+    ("demo-audit.txt", &["audit", "--demo", "--format", "table"]),
+    ("demo-audit.json", &["audit", "--demo", "--format", "json"]),
+    ("demo-audit.csv", &["audit", "--demo", "--format", "csv"]),
+    (
+        "demo-simulate-apne1-az4.txt",
+        &[
+            "simulate",
+            "--demo",
+            "--fail",
+            "zone=apne1-az4",
+            "--format",
+            "table",
+        ],
+    ),
+    (
+        "demo-simulate-apne1-az4.json",
+        &[
+            "simulate",
+            "--demo",
+            "--fail",
+            "zone=apne1-az4",
+            "--format",
+            "json",
+        ],
+    ),
+    (
+        "demo-simulate-apne1-az4.csv",
+        &[
+            "simulate",
+            "--demo",
+            "--fail",
+            "zone=apne1-az4",
+            "--format",
+            "csv",
+        ],
+    ),
+];
+
+#[test]
+fn committed_reports_are_current() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/reports");
+    let bless = std::env::var_os("LINCHPIN_BLESS").is_some();
+    let mut stale = Vec::new();
+    for (file, args) in REPORTS {
+        let out = Command::new(env!("CARGO_BIN_EXE_linchpin"))
+            .args(*args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let path = format!("{dir}/{file}");
+        if bless {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(&path, &out.stdout).unwrap();
+        }
+        if std::fs::read(&path).unwrap_or_default() != out.stdout {
+            stale.push(*file);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale under reports/: {stale:?}; run `LINCHPIN_BLESS=1 cargo test` and commit them"
+    );
+}
