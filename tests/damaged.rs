@@ -2,16 +2,10 @@
 //! the problem — never a panic — and every problem of a file is reported at once.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use common::linchpin;
 use serde_json::{Value, json};
-
-fn linchpin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_linchpin"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 /// A small valid snapshot, pretty-printed so problems have distinct lines.
 fn valid() -> Value {

@@ -1,32 +1,27 @@
 //! The demo estate's ground truth, driven through the real binary: losing apne1-az4 stops
 //! withdrawals and matching; losing apne1-az1 stops no critical service.
 
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Command;
+
+use common::{json, linchpin};
 use serde_json::Value;
-
-fn linchpin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_linchpin"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = linchpin(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
-}
 
 const WITHDRAWALS: &str = "function:exchange/withdrawals";
 const MATCHING: &str = "function:exchange/matching";
 const DEPOSITS: &str = "function:exchange/deposits";
 const TRADING: &str = "function:exchange/trading-api";
+
+/// The string field `field` of every element of a JSON array.
+fn strings<'a>(items: &'a Value, field: &str) -> Vec<&'a str> {
+    items
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|item| item[field].as_str().expect("a string"))
+        .collect()
+}
 
 fn az(id: &str) -> Value {
     serde_json::json!({"kind": "zone", "id": id})
@@ -126,12 +121,7 @@ fn simulate_apne1_az4_stops_withdrawals_and_matching() {
         "json",
     ]);
     assert_eq!(sim["schema"], "linchpin.simulation/v1");
-    let down: Vec<&str> = sim["critical_down"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["service"].as_str().unwrap())
-        .collect();
+    let down = strings(&sim["critical_down"], "service");
     assert!(
         down.contains(&WITHDRAWALS) && down.contains(&MATCHING),
         "{down:?}"
@@ -174,12 +164,7 @@ fn simulate_several_failures_and_resources() {
         "--format",
         "json",
     ]);
-    let down: Vec<&str> = sim["critical_down"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["service"].as_str().unwrap())
-        .collect();
+    let down = strings(&sim["critical_down"], "service");
     assert!(
         down.contains(&WITHDRAWALS) && down.contains(&TRADING),
         "{down:?}"
@@ -463,12 +448,7 @@ fn a_requirement_cycle_does_not_take_itself_down() {
         "--format",
         "json",
     ]);
-    let down: Vec<&str> = sim["down"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["resource"].as_str().unwrap())
-        .collect();
+    let down = strings(&sim["down"], "resource");
     assert_eq!(down, ["c"]);
     let sim = json(&[
         "simulate",
@@ -479,12 +459,7 @@ fn a_requirement_cycle_does_not_take_itself_down() {
         "--format",
         "json",
     ]);
-    let down: Vec<&str> = sim["down"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["resource"].as_str().unwrap())
-        .collect();
+    let down = strings(&sim["down"], "resource");
     assert_eq!(down, ["a", "b"]);
     let report = json(&["audit", "--snapshot", path, "--format", "json"]);
     assert!(
