@@ -1,8 +1,9 @@
 //! Damaged snapshots: each kind of damage exits 2 with a message naming the file, the line and
 //! the problem — never a panic — and every problem of a file is reported at once.
 
-use std::path::Path;
 mod common;
+
+use std::path::Path;
 
 use common::linchpin;
 use serde_json::{Value, json};
