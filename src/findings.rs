@@ -97,7 +97,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "zone-concentration",
         severity: Severity::Medium,
-        description: "over half of a region's critical dependencies sit in one zone",
+        description: "over half of the zone-placed critical dependencies of a region sit in one zone",
     },
     Rule {
         id: "unknown-placement",
@@ -319,7 +319,9 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
             .dependents(x)
             .filter(|&(owner, _)| analysis.critical_scope[owner as usize]);
         let (owner, group) = owners.next()?;
-        if owners.any(|(other, _)| other != owner) || !stops.contains_key(&owner) {
+        if owners.any(|(other, _)| other != owner) || stops.get(&owner) != stops.get(&x) {
+            // Only when the owner stops exactly the same services: an owner that is itself a
+            // critical service is not in its own list, and must not hide that x stops it.
             return None;
         }
         let group = &estate.groups[group as usize];
@@ -459,7 +461,7 @@ fn concentration_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<
             provider,
             region: Some(scope.id.clone()),
             message: format!(
-                "{:.0}% of the critical dependencies in region {} sit in zone {} \
+                "{:.0}% of the zone-placed critical dependencies in region {} sit in zone {} \
                  (HHI {:.0}, {:.2} effective zones over {} zone{})",
                 largest.share * 100.0,
                 scope.id,

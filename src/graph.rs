@@ -321,15 +321,41 @@ impl Estate {
                 .cmp(&(b.reason, self.resource(b.resource).label()))
         });
         if critical.is_empty() {
-            critical = (0..self.len() as ResourceIx)
-                .filter(|&ix| self.dependents(ix).next().is_none())
-                .map(|resource| CriticalService {
-                    resource,
-                    reason: CriticalReason::GraphRoot,
-                })
-                .collect();
+            critical = self.graph_roots();
         }
         critical
+    }
+
+    /// The resources nothing else depends on: every member of a strongly connected component
+    /// that no resource outside it requires (so a self-requirement or a cycle at the top of
+    /// the graph still yields roots).
+    fn graph_roots(&self) -> Vec<CriticalService> {
+        let components = petgraph::algo::kosaraju_scc(&self.graph);
+        let mut component_of = vec![0usize; self.len()];
+        for (c, members) in components.iter().enumerate() {
+            for node in members {
+                component_of[node.index()] = c;
+            }
+        }
+        let mut roots: Vec<ResourceIx> = components
+            .iter()
+            .enumerate()
+            .filter(|(c, members)| {
+                members.iter().all(|node| {
+                    self.dependents(node.index() as ResourceIx)
+                        .all(|(owner, _)| component_of[owner as usize] == *c)
+                })
+            })
+            .flat_map(|(_, members)| members.iter().map(|node| node.index() as ResourceIx))
+            .collect();
+        roots.sort_by(|&a, &b| self.resource(a).label().cmp(self.resource(b).label()));
+        roots
+            .into_iter()
+            .map(|resource| CriticalService {
+                resource,
+                reason: CriticalReason::GraphRoot,
+            })
+            .collect()
     }
 }
 
@@ -427,10 +453,14 @@ impl DomainTable {
                 home: region(self),
                 zones: Vec::new(),
             },
-            Placement::Global { .. } => Footing {
-                home: Some(self.provider(&resource.provider)),
-                zones: Vec::new(),
-            },
+            Placement::Global { .. } => {
+                // A region named by a global resource is still a domain reports can name.
+                region(self);
+                Footing {
+                    home: Some(self.provider(&resource.provider)),
+                    zones: Vec::new(),
+                }
+            }
             Placement::Unknown => Footing {
                 home: Some(match region(self) {
                     Some(region) => region,
@@ -438,7 +468,10 @@ impl DomainTable {
                 }),
                 zones: Vec::new(),
             },
-            Placement::Logical => Footing::default(),
+            Placement::Logical => {
+                region(self);
+                Footing::default()
+            }
         }
     }
 }

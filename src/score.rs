@@ -7,6 +7,8 @@
 //! regions); a region's only those scored in that region. The deductions are kept so the
 //! derivation can be printed line by line.
 
+use std::collections::HashMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -67,12 +69,28 @@ pub fn scores(estate: &Estate, findings: &[Finding]) -> Vec<Score> {
         })
         .collect();
     scopes.sort();
+    // One pass over the findings: each lands in its provider's list and its region's.
+    let mut scoped: HashMap<(&str, Option<&str>), Vec<&Finding>> = HashMap::new();
+    for finding in findings {
+        scoped
+            .entry((&finding.provider, None))
+            .or_default()
+            .push(finding);
+        if let Some(region) = &finding.region {
+            scoped
+                .entry((&finding.provider, Some(region)))
+                .or_default()
+                .push(finding);
+        }
+    }
     scopes
         .into_iter()
         .map(|(provider, region)| {
-            let deductions: Vec<Deduction> = findings
+            let in_scope = scoped
+                .get(&(provider.as_str(), region.as_deref()))
+                .map_or(&[][..], Vec::as_slice);
+            let deductions: Vec<Deduction> = in_scope
                 .iter()
-                .filter(|f| f.provider == provider && (region.is_none() || f.region == region))
                 .filter(|f| factor(f.severity) < 1.0)
                 .map(|f| Deduction {
                     finding: f.id.clone(),

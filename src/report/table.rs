@@ -1,6 +1,6 @@
 //! Terminal tables (comfy-table) for people reading an audit or a simulation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
@@ -70,6 +70,23 @@ fn scores_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         "Score",
         "Grade",
     ]);
+    // Per (provider, region) and per provider: services down with one zone, SPOF findings.
+    let mut exposed: HashMap<(&str, Option<&str>), BTreeSet<&str>> = HashMap::new();
+    let mut spofs: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    for f in &report.findings {
+        let provider = (f.provider.as_str(), None);
+        let region = f.region.as_deref().map(|r| (f.provider.as_str(), Some(r)));
+        for key in std::iter::once(provider).chain(region) {
+            match f.rule.as_str() {
+                "zone-cut-set" => exposed
+                    .entry(key)
+                    .or_default()
+                    .extend(f.services.iter().map(String::as_str)),
+                "resource-spof" => *spofs.entry(key).or_default() += 1,
+                _ => {}
+            }
+        }
+    }
     for score in &report.scores {
         let (label, resources, zones) = match &score.region {
             None => (
@@ -87,22 +104,9 @@ fn scores_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                 conc(DomainKind::Region, region, DomainKind::Zone),
             ),
         };
-        let in_scope = |f: &&crate::findings::Finding| {
-            f.provider == score.provider && (score.region.is_none() || f.region == score.region)
-        };
-        let exposed: BTreeSet<&str> = report
-            .findings
-            .iter()
-            .filter(in_scope)
-            .filter(|f| f.rule == "zone-cut-set")
-            .flat_map(|f| f.services.iter().map(String::as_str))
-            .collect();
-        let spofs = report
-            .findings
-            .iter()
-            .filter(in_scope)
-            .filter(|f| f.rule == "resource-spof")
-            .count();
+        let key = (score.provider.as_str(), score.region.as_deref());
+        let exposed = exposed.get(&key).map_or(0, BTreeSet::len);
+        let spofs = spofs.get(&key).copied().unwrap_or(0);
         let (zone_count, largest, hhi) = match zones {
             Some(c) => (
                 c.shares.len().to_string(),
@@ -121,7 +125,7 @@ fn scores_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
             zone_count,
             largest,
             hhi,
-            exposed.len().to_string(),
+            exposed.to_string(),
             spofs.to_string(),
             score.score.to_string(),
             score.grade.to_string(),
@@ -139,8 +143,18 @@ fn services_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         "Down with provider",
         "SPOFs",
     ]);
+    let cuts: HashMap<&str, &super::CutSet> = report
+        .cut_sets
+        .iter()
+        .map(|c| (c.service.as_str(), c))
+        .collect();
+    let spofs: HashMap<&str, usize> = report
+        .spofs
+        .iter()
+        .map(|s| (s.service.as_str(), s.resources.len()))
+        .collect();
     for service in &report.critical_services {
-        let cut = report.cut_sets.iter().find(|c| c.service == service.id);
+        let cut = cuts.get(service.id.as_str());
         let of_kind = |kind: DomainKind| {
             let ids: Vec<&str> = cut
                 .map(|c| {
@@ -157,11 +171,7 @@ fn services_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                 ids.join(", ")
             }
         };
-        let spofs = report
-            .spofs
-            .iter()
-            .find(|s| s.service == service.id)
-            .map_or(0, |s| s.resources.len());
+        let spofs = spofs.get(service.id.as_str()).copied().unwrap_or(0);
         table.add_row(vec![
             service.name.clone(),
             service.reason.as_str().to_string(),

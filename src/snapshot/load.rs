@@ -182,11 +182,26 @@ pub fn load_str(text: &str, origin: &str) -> Result<Snapshot, SnapshotError> {
             problems: vec![Problem {
                 path: JsonPath::root(),
                 line: Some(err.line()),
-                column: Some(err.column()),
+                column: Some(err.column().max(1)),
                 message: format!("invalid JSON: {}", strip_position(&err.to_string())),
             }],
         }),
-        Err(_) => Err(fail(collect_data_problems(text))),
+        Err(err) => {
+            let problems = collect_data_problems(text);
+            if problems.is_empty() {
+                // Something only the strict pass sees (a key given twice): report it as is.
+                return Err(SnapshotError {
+                    origin: origin.to_string(),
+                    problems: vec![Problem {
+                        path: JsonPath::root(),
+                        line: Some(err.line()),
+                        column: Some(err.column().max(1)),
+                        message: strip_position(&err.to_string()).to_string(),
+                    }],
+                });
+            }
+            Err(fail(problems))
+        }
     }
 }
 
@@ -252,12 +267,26 @@ fn collect_data_problems(text: &str) -> Vec<Problem> {
             }
         }
     }
+    // Likewise zones whose entry failed to parse: resources placed in them are not at fault.
+    let mut extra_zones = HashSet::default();
+    if let Some(Value::Array(items)) = top.get("zones") {
+        for (item, parsed) in items.iter().zip(&zones) {
+            if parsed.is_none()
+                && let Some(Value::String(id)) = item.get("id")
+            {
+                extra_zones.insert(id.clone());
+            }
+        }
+    }
     let schema = top.get("schema").and_then(Value::as_str);
     problems.extend(validate_parts(
         schema,
         &zones.iter().map(Option::as_ref).collect::<Vec<_>>(),
         &resources.iter().map(Option::as_ref).collect::<Vec<_>>(),
-        &extra_ids,
+        &Known {
+            ids: extra_ids,
+            zones: extra_zones,
+        },
     ));
     problems
 }
@@ -311,15 +340,23 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
         Some(&snapshot.schema),
         &snapshot.zones.iter().map(Some).collect::<Vec<_>>(),
         &snapshot.resources.iter().map(Some).collect::<Vec<_>>(),
-        &HashSet::default(),
+        &Known::default(),
     )
+}
+
+/// Resource ids and zone ids that exist although their entries failed to deserialize:
+/// references to them are not reported again.
+#[derive(Default)]
+struct Known {
+    ids: HashSet<String>,
+    zones: HashSet<String>,
 }
 
 fn validate_parts(
     schema: Option<&str>,
     zones: &[Option<&Zone>],
     resources: &[Option<&Resource>],
-    extra_ids: &HashSet<String>,
+    known: &Known,
 ) -> Vec<Problem> {
     let root = JsonPath::root();
     let mut problems = Vec::new();
@@ -360,6 +397,14 @@ fn validate_parts(
                 ),
             ));
             continue;
+        }
+        for (key, value) in [("provider", &zone.provider), ("region", &zone.region)] {
+            if value.is_empty() {
+                problems.push(Problem::new(
+                    zone_path(index).key(key),
+                    format!("{key} is empty"),
+                ));
+            }
         }
         regions.check(
             &zone.region,
@@ -406,16 +451,23 @@ fn validate_parts(
             ));
         }
         if let Some(region) = &resource.region {
-            regions.check(
-                region,
-                &resource.provider,
-                Origin::Resource(index),
-                &mut problems,
-            );
+            if region.is_empty() {
+                problems.push(Problem::new(
+                    resource_path(index).key("region"),
+                    "region is empty",
+                ));
+            } else {
+                regions.check(
+                    region,
+                    &resource.provider,
+                    Origin::Resource(index),
+                    &mut problems,
+                );
+            }
         }
-        check_placement(resource, index, &zone_at, &mut problems);
+        check_placement(resource, index, &zone_at, &known.zones, &mut problems);
         for (group_index, group) in resource.requirements.iter().enumerate() {
-            check_group(group, index, group_index, &id_at, extra_ids, &mut problems);
+            check_group(group, index, group_index, &id_at, &known.ids, &mut problems);
         }
     }
     problems
@@ -485,6 +537,7 @@ fn check_placement(
     resource: &Resource,
     index: usize,
     zone_at: &HashMap<&str, &Zone>,
+    extra_zones: &HashSet<String>,
     problems: &mut Vec<Problem>,
 ) {
     let placement_path = || resource_path(index).key("placement");
@@ -524,6 +577,7 @@ fn check_placement(
             continue;
         }
         match zone_at.get(zone.as_str()) {
+            None if extra_zones.contains(zone) => {}
             None => problems.push(Problem::new(
                 zone_path(zone_index),
                 format!("zone `{zone}` is not declared in `zones`"),
