@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::analysis::{Analysis, KillSets, PathStep, Population, StepCause, kill_path};
+use crate::analysis::{Analysis, Explainer, Lost, PathStep, Population};
 use crate::graph::{DomainIx, DomainKind, DomainRef, Estate, ResourceIx};
 use crate::snapshot::{CoverageStatus, Placement};
 
@@ -218,6 +218,7 @@ fn remediation_for(path: &[PathStep], kind: DomainKind) -> String {
 }
 
 fn cut_set_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>) {
+    let mut explainer = Explainer::new(estate, &analysis.domain_sets, Lost::Domain);
     for (service, domains) in &analysis.cut_sets {
         let svc = estate.resource(service.resource);
         for &domain in domains {
@@ -227,27 +228,12 @@ fn cut_set_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Findin
                 DomainKind::Region => "region-cut-set",
                 DomainKind::Provider => "provider-cut-set",
             };
-            let path = kill_path(
-                estate,
-                &analysis.domain_sets,
-                service.resource,
-                domain,
-                |ix| {
-                    estate
-                        .lethal_domains(ix)
-                        .contains(&domain)
-                        .then(|| StepCause::Placement {
-                            placement: estate.resource(ix).placement.type_name().to_string(),
-                            domains: vec![d.to_ref()],
-                        })
-                },
-            );
+            let path = explainer.path(service.resource, domain);
             let message = format!(
                 "losing {} stops critical service {} (it takes down: {})",
                 describe_domain(estate, domain),
                 svc.label(),
-                broken_requirements(estate, &analysis.domain_sets, service.resource, domain)
-                    .join(", ")
+                broken_requirements(estate, &mut explainer, service.resource, domain).join(", ")
             );
             found.push(Finding {
                 id: fingerprint(rule_id, &[&svc.id, d.kind.as_str(), &d.id]),
@@ -270,20 +256,19 @@ fn cut_set_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Findin
 /// `any_of` group as its label (or its members) with how many of them fall.
 fn broken_requirements(
     estate: &Estate,
-    sets: &KillSets,
+    explainer: &mut Explainer,
     ix: ResourceIx,
     target: u32,
 ) -> Vec<String> {
-    let holds = |m: ResourceIx| sets[m as usize].binary_search(&target).is_ok();
     let mut broken = Vec::new();
-    if estate.lethal_domains(ix).contains(&target) {
+    if estate.is_lethal(ix, target) {
         broken.push(format!("{} itself", estate.resource(ix).label()));
     }
-    for group in estate.groups_of(ix) {
-        let down: Vec<&str> = group
-            .members
+    for group_ix in estate.group_ranges[ix as usize].clone() {
+        let group = &estate.groups[group_ix as usize];
+        let down: Vec<&str> = explainer
+            .broken(group_ix, target)
             .iter()
-            .filter(|&&m| holds(m))
             .map(|&m| estate.resource(m).label())
             .collect();
         if (down.len() as u32) < group.losses_to_fail() {
@@ -304,6 +289,7 @@ fn broken_requirements(
 }
 
 fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>) {
+    let mut explainer = Explainer::new(estate, &analysis.resource_sets, Lost::Resource);
     // Group by SPOF: one finding per resource, listing every service it stops.
     let mut stops: BTreeMap<ResourceIx, Vec<ResourceIx>> = BTreeMap::new();
     for (service, spofs) in &analysis.spofs {
@@ -374,9 +360,7 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
             .iter()
             .min_by_key(|&&s| &estate.resource(s).id)
             .expect("a SPOF stops at least one service");
-        let path = kill_path(estate, &analysis.resource_sets, first, spof, |ix| {
-            (ix == spof).then_some(StepCause::Failed)
-        });
+        let path = explainer.path(first, spof);
         let zones = resource.placement.zones();
         let place = if zones.is_empty() {
             resource.placement.type_name().to_string()

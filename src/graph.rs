@@ -285,6 +285,15 @@ impl Estate {
         lethal
     }
 
+    /// Whether losing `domain` alone takes the resource down by its own placement.
+    pub fn is_lethal(&self, ix: ResourceIx, domain: DomainIx) -> bool {
+        let footing = &self.footing[ix as usize];
+        footing.zones[..] == [domain]
+            || footing
+                .home
+                .is_some_and(|home| self.ancestry(home).any(|d| d == domain))
+    }
+
     /// Whether a resource is a modelling construct with no failure domain of its own.
     pub fn is_logical(&self, ix: ResourceIx) -> bool {
         matches!(self.resource(ix).placement, Placement::Logical)

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use linchpin::analysis::{
-    Failure, StepCause, components, domain_kill_sets, propagate, resource_kill_sets, simulated_path,
+    Explainer, Failure, Lost, StepCause, components, domain_kill_sets, propagate,
+    resource_kill_sets, simulated_path,
 };
 use linchpin::graph::{DomainKind, Estate};
 use linchpin::snapshot::{
@@ -290,6 +291,49 @@ proptest! {
             let ends_at_failure =
                 matches!(last.cause, StepCause::Failed | StepCause::Placement { .. });
             prop_assert!(ends_at_failure, "path of {} ends at {:?}", last.resource, last.cause);
+        }
+    }
+
+    /// Every (resource, domain) and (resource, resource) pair in the kill sets has an
+    /// explanation: a chain of requirements from the resource to one the target takes down
+    /// directly, each step along a group the target really breaks.
+    #[test]
+    fn kill_sets_are_explained(specs in prop::collection::vec(spec(), 1..12)) {
+        let snapshot = build(&specs);
+        let estate = Estate::build(snapshot);
+        let comps = components(&estate);
+        let domain_sets = domain_kill_sets(&estate, &comps);
+        let resource_sets = resource_kill_sets(&estate, &comps, &vec![true; estate.len()]);
+        for (sets, lost) in [(&domain_sets, Lost::Domain), (&resource_sets, Lost::Resource)] {
+            let mut explainer = Explainer::new(&estate, sets, lost);
+            for v in 0..estate.len() as u32 {
+                for &target in &sets[v as usize] {
+                    let path = explainer.path(v, target);
+                    prop_assert!(!path.is_empty(), "no path from r{} for {}", v, target);
+                    prop_assert_eq!(&path[0].resource, &estate.resource(v).id);
+                    for (step, next) in path.iter().zip(path.iter().skip(1)) {
+                        let ix = estate.index[next.resource.as_str()];
+                        prop_assert!(sets[ix as usize].contains(&target));
+                        match &step.cause {
+                            StepCause::Requires { member, .. } => prop_assert_eq!(member, &next.resource),
+                            StepCause::AnyOf { member, down, members, min, .. } => {
+                                prop_assert_eq!(member, &next.resource);
+                                prop_assert!(*down >= members - min + 1);
+                            }
+                            other => prop_assert!(false, "ends early: {:?}", other),
+                        }
+                    }
+                    let last = path.last().unwrap();
+                    let ix = estate.index[last.resource.as_str()];
+                    match (&last.cause, lost) {
+                        (StepCause::Placement { .. }, Lost::Domain) => {
+                            prop_assert!(estate.is_lethal(ix, target));
+                        }
+                        (StepCause::Failed, Lost::Resource) => prop_assert_eq!(ix, target),
+                        (other, _) => prop_assert!(false, "bad end {:?}", other),
+                    }
+                }
+            }
         }
     }
 }

@@ -2,13 +2,14 @@
 //! stops it. Every finding and every downed resource carries one.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::killsets::KillSets;
 use super::propagate::{DownCause, Outcome};
-use crate::graph::{DomainRef, Estate, Group, ResourceIx};
+use crate::graph::{DomainRef, Estate, Group, GroupIx, ResourceIx};
 
 /// One link of an explanation: this resource is down because of `cause`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -132,12 +133,8 @@ pub fn simulated_path(estate: &Estate, outcome: &Outcome, mut ix: ResourceIx) ->
                 break;
             }
             DownCause::Group { group, member } => {
+                let down = outcome.losses[*group as usize];
                 let group = &estate.groups[*group as usize];
-                let down = group
-                    .members
-                    .iter()
-                    .filter(|&&m| outcome.is_down(m))
-                    .count() as u32;
                 path.push(PathStep::new(
                     estate,
                     ix,
@@ -150,63 +147,197 @@ pub fn simulated_path(estate: &Estate, outcome: &Outcome, mut ix: ResourceIx) ->
     path
 }
 
-/// Explain why losing `target` (a domain or resource index, per `sets`) takes `service` down.
-/// `root` says whether a resource is taken down by the target directly, and how.
-///
-/// Walks depth-first through resources whose kill set holds the target, only along groups the
-/// target breaks; the least-fixed-point construction of the sets guarantees a resource that is
-/// taken down directly is reached.
-pub fn kill_path(
-    estate: &Estate,
-    sets: &KillSets,
-    service: ResourceIx,
-    target: u32,
-    root: impl Fn(ResourceIx) -> Option<StepCause>,
-) -> Vec<PathStep> {
-    let holds = |ix: ResourceIx| sets[ix as usize].binary_search(&target).is_ok();
-    // parent[v] = (previous resource, its step cause); visited when present.
-    let mut parent: HashMap<ResourceIx, Option<(ResourceIx, StepCause)>> = HashMap::new();
-    parent.insert(service, None);
-    let mut stack = vec![service];
-    let mut end = None;
-    'search: while let Some(ix) = stack.pop() {
-        if let Some(cause) = root(ix) {
-            end = Some((ix, cause));
-            break;
-        }
-        for group in estate.groups_of(ix) {
-            let broken: Vec<ResourceIx> = group
-                .members
-                .iter()
-                .copied()
-                .filter(|&m| holds(m))
-                .collect();
-            if (broken.len() as u32) < group.losses_to_fail() {
-                continue;
-            }
-            for &member in broken.iter().rev() {
-                if parent.contains_key(&member) {
-                    continue;
-                }
-                let step = group_step(estate, group, member, broken.len() as u32);
-                parent.insert(member, Some((ix, step)));
-                if let Some(cause) = root(member) {
-                    end = Some((member, cause));
-                    break 'search;
-                }
-                stack.push(member);
-            }
+/// What an [`Explainer`] explains the loss of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
+    /// Failure domains (kill sets from `domain_kill_sets`).
+    Domain,
+    /// Single resources (kill sets from `resource_kill_sets`).
+    Resource,
+}
+
+/// A resource on the search stack and how far its groups have been tried.
+#[derive(Clone, Copy)]
+struct Frame {
+    ix: ResourceIx,
+    /// Not yet looked at: its directly taken-down members are tried first.
+    fresh: bool,
+    /// The next of its groups to try, and the position in that group's broken members.
+    group_pos: usize,
+    member_pos: usize,
+}
+
+impl Frame {
+    fn new(ix: ResourceIx) -> Self {
+        Frame {
+            ix,
+            fresh: true,
+            group_pos: 0,
+            member_pos: 0,
         }
     }
-    let Some((last, cause)) = end else {
-        return Vec::new();
-    };
-    let mut path = vec![PathStep::new(estate, last, cause)];
-    let mut at = last;
-    while let Some(Some((previous, step))) = parent.get(&at) {
-        path.push(PathStep::new(estate, *previous, step.clone()));
-        at = *previous;
+}
+
+/// What losing a target does to one requirement group: the members it takes down, and the
+/// first of those it takes down directly.
+#[derive(Clone)]
+struct Breakage {
+    broken: Rc<[ResourceIx]>,
+    first_direct: Option<ResourceIx>,
+}
+
+/// Explains why losing one element (a domain or a resource) takes critical services down.
+/// It remembers, per requirement group and target, which members the target takes down, so
+/// many paths through one wide group cost one scan of it.
+pub struct Explainer<'a> {
+    estate: &'a Estate,
+    sets: &'a KillSets,
+    lost: Lost,
+    cache: HashMap<(GroupIx, u32), Breakage>,
+}
+
+impl<'a> Explainer<'a> {
+    pub fn new(estate: &'a Estate, sets: &'a KillSets, lost: Lost) -> Self {
+        Explainer {
+            estate,
+            sets,
+            lost,
+            cache: HashMap::new(),
+        }
     }
-    path.reverse();
-    path
+
+    /// How losing `target` takes `ix` down directly, if it does.
+    fn direct(&self, ix: ResourceIx, target: u32) -> Option<StepCause> {
+        match self.lost {
+            Lost::Domain => self
+                .estate
+                .is_lethal(ix, target)
+                .then(|| StepCause::Placement {
+                    placement: self.estate.resource(ix).placement.type_name().to_string(),
+                    domains: vec![self.estate.domain(target).to_ref()],
+                }),
+            Lost::Resource => (ix == target).then_some(StepCause::Failed),
+        }
+    }
+
+    fn breakage(&mut self, group: GroupIx, target: u32) -> Breakage {
+        if let Some(known) = self.cache.get(&(group, target)) {
+            return known.clone();
+        }
+        let broken: Rc<[ResourceIx]> = self.estate.groups[group as usize]
+            .members
+            .iter()
+            .copied()
+            .filter(|&m| self.sets[m as usize].binary_search(&target).is_ok())
+            .collect();
+        let first_direct = broken
+            .iter()
+            .copied()
+            .find(|&m| self.direct(m, target).is_some());
+        let breakage = Breakage {
+            broken,
+            first_direct,
+        };
+        self.cache.insert((group, target), breakage.clone());
+        breakage
+    }
+
+    /// The members of a group that losing `target` takes down.
+    pub fn broken(&mut self, group: GroupIx, target: u32) -> Rc<[ResourceIx]> {
+        self.breakage(group, target).broken
+    }
+
+    /// Why losing `target` takes `service` down: a path from the service to a resource the
+    /// target takes down directly.
+    ///
+    /// A depth-first search through resources whose kill set holds the target, only along
+    /// groups the target breaks. At each resource it first takes a member the target takes
+    /// down directly, which keeps paths short; otherwise it advances one member at a time.
+    /// The least-fixed-point construction of the sets guarantees it ends at such a member.
+    pub fn path(&mut self, service: ResourceIx, target: u32) -> Vec<PathStep> {
+        let estate = self.estate;
+        // parent[v] = the resource that led here and its step; present when visited.
+        let mut parent: HashMap<ResourceIx, Option<(ResourceIx, StepCause)>> = HashMap::new();
+        parent.insert(service, None);
+        let mut stack: Vec<Frame> = vec![Frame::new(service)];
+        let mut end = self.direct(service, target).map(|cause| (service, cause));
+        while end.is_none() {
+            let Some(&Frame {
+                ix,
+                fresh,
+                group_pos,
+                member_pos,
+            }) = stack.last()
+            else {
+                break;
+            };
+            let range = estate.group_ranges[ix as usize].clone();
+            // On arrival, a directly taken-down member of any broken group ends the path.
+            if fresh {
+                for group_ix in range.clone() {
+                    let breakage = self.breakage(group_ix, target);
+                    let group = &estate.groups[group_ix as usize];
+                    if (breakage.broken.len() as u32) < group.losses_to_fail() {
+                        continue;
+                    }
+                    if let Some(member) = breakage.first_direct
+                        && !parent.contains_key(&member)
+                    {
+                        let step = group_step(estate, group, member, breakage.broken.len() as u32);
+                        parent.insert(member, Some((ix, step)));
+                        end = self.direct(member, target).map(|cause| (member, cause));
+                        break;
+                    }
+                }
+                if end.is_some() {
+                    break;
+                }
+            }
+            let (mut group_pos, mut member_pos) = (group_pos, member_pos);
+            let mut next = None;
+            for group_ix in (range.start + group_pos as u32)..range.end {
+                let breakage = self.breakage(group_ix, target);
+                let group = &estate.groups[group_ix as usize];
+                if (breakage.broken.len() as u32) >= group.losses_to_fail() {
+                    while member_pos < breakage.broken.len() {
+                        let member = breakage.broken[member_pos];
+                        member_pos += 1;
+                        if !parent.contains_key(&member) {
+                            let down = breakage.broken.len() as u32;
+                            next = Some((member, group_step(estate, group, member, down)));
+                            break;
+                        }
+                    }
+                }
+                if next.is_some() {
+                    break;
+                }
+                group_pos += 1;
+                member_pos = 0;
+            }
+            let top = stack.last_mut().expect("a frame is on the stack");
+            (top.fresh, top.group_pos, top.member_pos) = (false, group_pos, member_pos);
+            match next {
+                Some((member, step)) => {
+                    parent.insert(member, Some((ix, step)));
+                    end = self.direct(member, target).map(|cause| (member, cause));
+                    stack.push(Frame::new(member));
+                }
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+        let Some((last, cause)) = end else {
+            return Vec::new();
+        };
+        let mut path = vec![PathStep::new(estate, last, cause)];
+        let mut at = last;
+        while let Some(Some((previous, step))) = parent.get(&at) {
+            path.push(PathStep::new(estate, *previous, step.clone()));
+            at = *previous;
+        }
+        path.reverse();
+        path
+    }
 }

@@ -10,15 +10,16 @@
 //! ```
 //!
 //! which is exactly what propagation computes for each `x` separately. Strongly connected
-//! components (Kosaraju, iterative) are processed members-first; inside a cyclic component the
-//! equations are iterated from `own(v)` upwards until nothing changes (the least fixed point:
-//! a cycle does not take itself down). Cost: O((V + E) · s · log s) where `s` is the size of a
-//! kill set — a handful of domains per resource, and for resources the length of the
-//! requirement chains below a critical service.
+//! components (Kosaraju, iterative) are processed members-first. Inside a cyclic component
+//! each candidate element is propagated through the component on its own (the least fixed
+//! point: a cycle does not take itself down). Cost: O((V + E) · s · log s) where `s` is the
+//! size of a kill set — a handful of domains per resource, and for resources the length of
+//! the requirement chains below a critical service; inside a cycle, proportional to the
+//! input plus what each element takes down.
 
 use petgraph::algo::kosaraju_scc;
 
-use crate::graph::{Estate, ResourceIx};
+use crate::graph::{Estate, GroupIx, ResourceIx};
 
 /// Per-resource sorted sets of domain or resource indices.
 pub type KillSets = Vec<Vec<u32>>;
@@ -62,6 +63,7 @@ fn solve(
     own: impl Fn(ResourceIx) -> Vec<u32>,
 ) -> KillSets {
     let mut sets: KillSets = vec![Vec::new(); estate.len()];
+    let mut cycles = CycleSolver::new(estate);
     for members in components {
         // A component is in scope as a whole: scope is closed under requirements.
         if scope.is_some_and(|scope| !scope[members[0] as usize]) {
@@ -72,24 +74,156 @@ fn solve(
                 .groups_of(members[0])
                 .iter()
                 .any(|group| group.members.contains(&members[0]));
-        for &ix in members {
-            sets[ix as usize] = own(ix);
-        }
-        loop {
-            let mut changed = false;
-            for &ix in members {
-                let next = evaluate(estate, &sets, ix, &sets[ix as usize]);
-                if next.len() != sets[ix as usize].len() {
-                    sets[ix as usize] = next;
-                    changed = true;
-                }
-            }
-            if !cyclic || !changed {
-                break;
-            }
+        if cyclic {
+            cycles.solve(members, &own, &mut sets);
+        } else {
+            let ix = members[0];
+            sets[ix as usize] = evaluate(estate, &sets, ix, &own(ix));
         }
     }
     sets
+}
+
+/// Kill sets inside one cyclic component, element by element.
+///
+/// Iterating the equations over the whole component until nothing changes costs up to
+/// O(n³) on a ring of n resources. Instead, for each element that can matter (one a member
+/// owns, or one in the final set of a member outside the component), propagate its loss
+/// through the component with per-group counters, seeded by the outside members it takes
+/// down. That is the definition of the kill sets applied to one element, so the result is the
+/// least fixed point, at a cost of the input plus, per element, what it takes down.
+struct CycleSolver<'a> {
+    estate: &'a Estate,
+    /// Component-local index of each resource (valid for the current component only).
+    local: Vec<u32>,
+    /// Component-local index of each group owned inside the current component.
+    group_local: Vec<u32>,
+    /// Whether each resource is in the current component (cleared after each).
+    inside: Vec<bool>,
+}
+
+impl<'a> CycleSolver<'a> {
+    fn new(estate: &'a Estate) -> Self {
+        CycleSolver {
+            estate,
+            local: vec![0; estate.len()],
+            group_local: vec![0; estate.groups.len()],
+            inside: vec![false; estate.len()],
+        }
+    }
+
+    fn solve(
+        &mut self,
+        members: &[ResourceIx],
+        own: &impl Fn(ResourceIx) -> Vec<u32>,
+        sets: &mut KillSets,
+    ) {
+        let estate = self.estate;
+        let mut groups: Vec<GroupIx> = Vec::new();
+        for (i, &ix) in members.iter().enumerate() {
+            self.local[ix as usize] = i as u32;
+            self.inside[ix as usize] = true;
+            for group in estate.group_ranges[ix as usize].clone() {
+                self.group_local[group as usize] = groups.len() as u32;
+                groups.push(group);
+            }
+        }
+        // Seeds, sorted by element: (element, Seed) — a member owning it, or one outside
+        // member of a group that it takes down.
+        let mut seeds: Vec<(u32, Seed)> = Vec::new();
+        for &ix in members {
+            seeds.extend(own(ix).into_iter().map(|e| (e, Seed::Owned(ix))));
+            for group in estate.group_ranges[ix as usize].clone() {
+                for &member in &estate.groups[group as usize].members {
+                    if !self.inside[member as usize] {
+                        let set = &sets[member as usize];
+                        seeds.extend(set.iter().map(|&e| (e, Seed::Outside(group))));
+                    }
+                }
+            }
+        }
+        seeds.sort_unstable();
+
+        let mut losses = vec![0u32; groups.len()];
+        let mut down = vec![false; members.len()];
+        let mut fallen: Vec<ResourceIx> = Vec::new();
+        let mut touched_groups: Vec<u32> = Vec::new();
+        let mut queue: Vec<ResourceIx> = Vec::new();
+        let mut start = 0;
+        while start < seeds.len() {
+            let element = seeds[start].0;
+            let mut end = start;
+            while end < seeds.len() && seeds[end].0 == element {
+                end += 1;
+            }
+            let mut fall = |ix: ResourceIx, down: &mut Vec<bool>, fallen: &mut Vec<ResourceIx>| {
+                let local = self.local[ix as usize] as usize;
+                if !down[local] {
+                    down[local] = true;
+                    fallen.push(ix);
+                    queue.push(ix);
+                }
+            };
+            for &(_, seed) in &seeds[start..end] {
+                match seed {
+                    Seed::Owned(ix) => fall(ix, &mut down, &mut fallen),
+                    Seed::Outside(group) => {
+                        let local = self.group_local[group as usize] as usize;
+                        if losses[local] == 0 {
+                            touched_groups.push(local as u32);
+                        }
+                        losses[local] += 1;
+                        let group = &estate.groups[group as usize];
+                        if losses[local] == group.losses_to_fail() {
+                            fall(group.owner, &mut down, &mut fallen);
+                        }
+                    }
+                }
+            }
+            while let Some(member) = queue.pop() {
+                for (owner, group) in estate.dependents(member) {
+                    if !self.inside[owner as usize] {
+                        continue;
+                    }
+                    let local = self.group_local[group as usize] as usize;
+                    if losses[local] == 0 {
+                        touched_groups.push(local as u32);
+                    }
+                    losses[local] += 1;
+                    if losses[local] == estate.groups[group as usize].losses_to_fail() {
+                        let owner_local = self.local[owner as usize] as usize;
+                        if !down[owner_local] {
+                            down[owner_local] = true;
+                            fallen.push(owner);
+                            queue.push(owner);
+                        }
+                    }
+                }
+            }
+            for &ix in &fallen {
+                sets[ix as usize].push(element);
+                down[self.local[ix as usize] as usize] = false;
+            }
+            fallen.clear();
+            for &local in &touched_groups {
+                losses[local as usize] = 0;
+            }
+            touched_groups.clear();
+            start = end;
+        }
+        for &ix in members {
+            self.inside[ix as usize] = false;
+        }
+    }
+}
+
+/// Why an element is considered inside a cyclic component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Seed {
+    /// A member's own placement (or identity) is taken down by it.
+    Owned(ResourceIx),
+    /// It takes down one outside member of this group.
+    Outside(GroupIx),
 }
 
 /// `own ∪` what each group of `ix` contributes, given the members' current sets.

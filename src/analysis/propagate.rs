@@ -38,6 +38,8 @@ pub struct Outcome {
     pub causes: Vec<Option<DownCause>>,
     /// Resources in the order they went down.
     pub order: Vec<ResourceIx>,
+    /// Per requirement group, how many of its members went down.
+    pub losses: Vec<u32>,
 }
 
 impl Outcome {
@@ -115,6 +117,7 @@ pub fn propagate(estate: &Estate, failure: &Failure) -> Outcome {
     Outcome {
         causes: state.causes,
         order: state.order,
+        losses,
     }
 }
 
