@@ -299,12 +299,6 @@ impl Estate {
         matches!(self.resource(ix).placement, Placement::Logical)
     }
 
-    /// The region and provider a resource is reported under.
-    pub fn scope_of(&self, ix: ResourceIx) -> (&str, Option<&str>) {
-        let resource = self.resource(ix);
-        (&resource.provider, resource.region.as_deref())
-    }
-
     fn find_critical(&self) -> Vec<CriticalService> {
         let mut critical: Vec<CriticalService> = self
             .snapshot

@@ -303,6 +303,31 @@ fn output_is_written_atomically() {
         .collect();
     assert_eq!(names.len(), 1, "no temporary file left behind: {names:?}");
 
+    // Regression: `--output /dev/null` once renamed a file over the device. A named pipe
+    // stands in for it here: it must be written through and stay a pipe.
+    use std::os::unix::fs::FileTypeExt;
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let fifo_arg = fifo.to_str().unwrap();
+    let out = linchpin(&["audit", "--demo", "--format", "json", "--output", fifo_arg]);
+    assert_eq!(out.status.code(), Some(0));
+    // Checked before joining: a replaced pipe would leave the reader waiting forever.
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    let through: Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(through["schema"], "linchpin.report/v1");
+    std::fs::remove_file(&fifo).unwrap();
+    let out = linchpin(&["audit", "--demo", "--output", dir.path().to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a directory is not an output file"
+    );
+
     let missing = dir.path().join("no/such/dir/report.json");
     let out = linchpin(&["audit", "--demo", "--output", missing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
