@@ -8,6 +8,15 @@ use std::process::Command;
 use common::{json, linchpin};
 use serde_json::Value;
 
+const SIMULATE_AZ4_JSON: [&str; 6] = [
+    "simulate",
+    "--demo",
+    "--fail",
+    "zone=apne1-az4",
+    "--format",
+    "json",
+];
+
 const WITHDRAWALS: &str = "function:exchange/withdrawals";
 const MATCHING: &str = "function:exchange/matching";
 const DEPOSITS: &str = "function:exchange/deposits";
@@ -112,14 +121,7 @@ fn audit_findings_explain_the_tokyo_failure_modes() {
 
 #[test]
 fn simulate_apne1_az4_stops_withdrawals_and_matching() {
-    let sim = json(&[
-        "simulate",
-        "--demo",
-        "--fail",
-        "zone=apne1-az4",
-        "--format",
-        "json",
-    ]);
+    let sim = json(&SIMULATE_AZ4_JSON);
     assert_eq!(sim["schema"], "linchpin.simulation/v1");
     let down = strings(&sim["critical_down"], "service");
     assert!(
@@ -258,14 +260,7 @@ fn csv_has_one_row_per_finding_or_downed_resource() {
     assert_eq!(&reader.headers().unwrap()[0], "id");
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), report["findings"].as_array().unwrap().len());
-    let sim = json(&[
-        "simulate",
-        "--demo",
-        "--fail",
-        "zone=apne1-az4",
-        "--format",
-        "json",
-    ]);
+    let sim = json(&SIMULATE_AZ4_JSON);
     let out = linchpin(&[
         "simulate",
         "--demo",

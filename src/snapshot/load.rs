@@ -255,29 +255,10 @@ fn collect_data_problems(text: &str) -> Vec<Problem> {
     let zones: Vec<Option<Zone>> = elements(&top, "zones", &root, &mut problems);
     let resources: Vec<Option<Resource>> = elements(&top, "resources", &root, &mut problems);
 
-    // Ids of resources that failed to deserialize still exist: references to them are not
+    // Resources and zones that failed to deserialize still exist: references to them are not
     // dangling, and reporting them would bury the real problem.
-    let mut extra_ids = HashSet::default();
-    if let Some(Value::Array(items)) = top.get("resources") {
-        for (item, parsed) in items.iter().zip(&resources) {
-            if parsed.is_none()
-                && let Some(Value::String(id)) = item.get("id")
-            {
-                extra_ids.insert(id.clone());
-            }
-        }
-    }
-    // Likewise zones whose entry failed to parse: resources placed in them are not at fault.
-    let mut extra_zones = HashSet::default();
-    if let Some(Value::Array(items)) = top.get("zones") {
-        for (item, parsed) in items.iter().zip(&zones) {
-            if parsed.is_none()
-                && let Some(Value::String(id)) = item.get("id")
-            {
-                extra_zones.insert(id.clone());
-            }
-        }
-    }
+    let extra_ids = unparsed_ids(&top, "resources", &resources);
+    let extra_zones = unparsed_ids(&top, "zones", &zones);
     let schema = top.get("schema").and_then(Value::as_str);
     problems.extend(validate_parts(
         schema,
@@ -289,6 +270,23 @@ fn collect_data_problems(text: &str) -> Vec<Problem> {
         },
     ));
     problems
+}
+
+/// The `id`s of the elements of the array at `key` that failed to deserialize.
+fn unparsed_ids<T>(
+    top: &serde_json::Map<String, Value>,
+    key: &str,
+    parsed: &[Option<T>],
+) -> HashSet<String> {
+    let Some(Value::Array(items)) = top.get(key) else {
+        return HashSet::default();
+    };
+    items
+        .iter()
+        .zip(parsed)
+        .filter(|(_, parsed)| parsed.is_none())
+        .filter_map(|(item, _)| item.get("id").and_then(Value::as_str).map(str::to_string))
+        .collect()
 }
 
 /// Deserialize each element of the array at `key`, recording a problem for each failure.
