@@ -64,6 +64,7 @@ impl EstateArgs {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "snapshot loaded"
         );
+        let started = std::time::Instant::now();
         let estate = Estate::build(snapshot);
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -127,6 +128,7 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
 }
