@@ -265,8 +265,9 @@ fn coverage_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     if failed.is_empty() {
         writeln!(
             out,
-            "Coverage: complete ({} reads recorded)",
-            report.coverage.len()
+            "Coverage: complete ({} read{} recorded)",
+            report.coverage.len(),
+            if report.coverage.len() == 1 { "" } else { "s" }
         )
     } else {
         writeln!(
