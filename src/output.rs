@@ -29,11 +29,15 @@ fn write_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Res
 
 /// Write a file through a temporary sibling and rename it into place. A path that exists and
 /// is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe) is written directly:
-/// renaming over it would replace the device with a file.
+/// renaming over it would replace the device with a file. A symbolic link is followed, so the
+/// file it points to is replaced, not the link. A new file gets the usual permissions (0666
+/// less the umask); a replaced file keeps its own.
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    let resolved = resolve_links(path)?;
+    let path = resolved.as_path();
     if let Ok(meta) = std::fs::metadata(path)
         && !meta.is_file()
     {
@@ -51,13 +55,49 @@ pub fn write_atomic(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".linchpin-")
-        .tempfile_in(dir)?;
+    let existing = std::fs::metadata(path).ok().map(|meta| meta.permissions());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".linchpin-");
+    #[cfg(unix)]
+    builder.permissions(existing.clone().unwrap_or_else(new_file_permissions));
+    let temp = builder.tempfile_in(dir)?;
+    if let Some(permissions) = existing {
+        // Creation masked them with the umask; the replaced file's mode is restored exactly.
+        temp.as_file().set_permissions(permissions)?;
+    }
     let mut out = BufWriter::new(temp);
     write(&mut out)?;
     let temp = out.into_inner().map_err(|err| err.into_error())?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|err| err.error)?;
     Ok(())
+}
+
+/// Follow symbolic links (relative ones from the link's folder), also to a target that does
+/// not exist yet, so the rename replaces the file a link points to and never the link.
+fn resolve_links(path: &Path) -> io::Result<std::path::PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(io::Error::other(format!(
+        "too many levels of symbolic links at {}",
+        path.display()
+    )))
+}
+
+#[cfg(unix)]
+fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    // Masked by the umask at creation, like any file a program creates.
+    std::fs::Permissions::from_mode(0o666)
 }

@@ -495,3 +495,54 @@ fn a_requirement_cycle_does_not_take_itself_down() {
             .contains(&az("use1-az2"))
     );
 }
+
+#[test]
+fn output_follows_links_keeps_permissions_and_spares_the_input() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.json");
+    std::fs::write(&target, "old").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink("target.json", &link).unwrap();
+    let out = linchpin(&[
+        "audit",
+        "--demo",
+        "--format",
+        "json",
+        "--output",
+        link.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written: Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(written["schema"], "linchpin.report/v1");
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o664, "a replaced file keeps its permissions");
+
+    let fresh = dir.path().join("fresh.json");
+    let out = linchpin(&["audit", "--demo", "--output", fresh.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+    assert_ne!(
+        mode & 0o044,
+        0,
+        "a new report is readable like any new file: {mode:o}"
+    );
+
+    let snapshot = dir.path().join("estate.json");
+    std::fs::write(&snapshot, linchpin::demo::snapshot_json()).unwrap();
+    let path = snapshot.to_str().unwrap();
+    let out = linchpin(&["audit", "--snapshot", path, "--output", path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is the snapshot being read"));
+    assert_eq!(
+        std::fs::read_to_string(&snapshot).unwrap(),
+        linchpin::demo::snapshot_json()
+    );
+}

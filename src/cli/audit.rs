@@ -41,6 +41,7 @@ fn parse_fail_on(text: &str) -> Result<FailOn, String> {
 }
 
 pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
+    super::check_distinct(&args.estate, &args.output)?;
     let estate = args.estate.load()?;
     let started = std::time::Instant::now();
     let analysis = analysis::analyse(&estate);

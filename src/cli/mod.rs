@@ -74,6 +74,20 @@ impl EstateArgs {
     }
 }
 
+/// Refuse to write the report over the snapshot it is made from.
+fn check_distinct(estate: &EstateArgs, output: &OutputArgs) -> anyhow::Result<()> {
+    if let (Some(input), Some(out)) = (&estate.snapshot, &output.output)
+        && let (Ok(a), Ok(b)) = (std::fs::canonicalize(input), std::fs::canonicalize(out))
+        && a == b
+    {
+        anyhow::bail!(
+            "--output {} is the snapshot being read; write the report elsewhere",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 /// Where and how to write the report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {

@@ -43,6 +43,7 @@ fn parse_target(text: &str) -> Result<(String, String), String> {
 }
 
 pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
+    super::check_distinct(&args.estate, &args.output)?;
     let estate = args.estate.load()?;
     let failure = resolve(&estate, &args.fail)?;
     let outcome = propagate(&estate, &failure);
