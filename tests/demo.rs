@@ -529,10 +529,16 @@ fn output_follows_links_keeps_permissions_and_spares_the_input() {
     let out = linchpin(&["audit", "--demo", "--output", fresh.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
-    assert_ne!(
-        mode & 0o044,
-        0,
-        "a new report is readable like any new file: {mode:o}"
+    let umask = Command::new("sh")
+        .args(["-c", "umask"])
+        .output()
+        .unwrap()
+        .stdout;
+    let umask = u32::from_str_radix(String::from_utf8(umask).unwrap().trim(), 8).unwrap();
+    assert_eq!(
+        mode,
+        0o666 & !umask,
+        "a new report gets 0666 less the umask"
     );
 
     let snapshot = dir.path().join("estate.json");
