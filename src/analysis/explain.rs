@@ -1,7 +1,7 @@
 //! Explanations: the chain of requirements from a critical service down to the failure that
 //! stops it. Every finding and every downed resource carries one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use schemars::JsonSchema;
@@ -156,26 +156,11 @@ pub enum Lost {
     Resource,
 }
 
-/// A resource on the search stack and how far its groups have been tried.
-#[derive(Clone, Copy)]
-struct Frame {
-    ix: ResourceIx,
-    /// Not yet looked at: its directly taken-down members are tried first.
-    fresh: bool,
-    /// The next of its groups to try, and the position in that group's broken members.
-    group_pos: usize,
-    member_pos: usize,
-}
-
-impl Frame {
-    fn new(ix: ResourceIx) -> Self {
-        Frame {
-            ix,
-            fresh: true,
-            group_pos: 0,
-            member_pos: 0,
-        }
-    }
+/// The two sweeps over a resource's broken groups: members taken down directly first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Direct,
+    All,
 }
 
 /// What losing a target does to one requirement group: the members it takes down, and the
@@ -247,84 +232,49 @@ impl<'a> Explainer<'a> {
         self.breakage(group, target).broken
     }
 
-    /// Why losing `target` takes `service` down: a path from the service to a resource the
-    /// target takes down directly.
+    /// Why losing `target` takes `service` down: a shortest path from the service to a
+    /// resource the target takes down directly.
     ///
-    /// A depth-first search through resources whose kill set holds the target, only along
-    /// groups the target breaks. At each resource it first takes a member the target takes
-    /// down directly, which keeps paths short; otherwise it advances one member at a time.
-    /// The least-fixed-point construction of the sets guarantees it ends at such a member.
+    /// A breadth-first search through resources whose kill set holds the target, only along
+    /// groups the target breaks; a resource's directly taken-down members are tried before
+    /// the rest. The least-fixed-point construction of the sets guarantees it ends at one.
     pub fn path(&mut self, service: ResourceIx, target: u32) -> Vec<PathStep> {
         let estate = self.estate;
-        // parent[v] = the resource that led here and its step; present when visited.
+        // parent[v] = the resource that led here and its step; present when reached.
         let mut parent: HashMap<ResourceIx, Option<(ResourceIx, StepCause)>> = HashMap::new();
         parent.insert(service, None);
-        let mut stack: Vec<Frame> = vec![Frame::new(service)];
+        let mut queue = VecDeque::from([service]);
         let mut end = self.direct(service, target).map(|cause| (service, cause));
-        while end.is_none() {
-            let Some(&Frame {
-                ix,
-                fresh,
-                group_pos,
-                member_pos,
-            }) = stack.last()
-            else {
+        'search: while end.is_none() {
+            let Some(ix) = queue.pop_front() else {
                 break;
             };
             let range = estate.group_ranges[ix as usize].clone();
-            // On arrival, a directly taken-down member of any broken group ends the path.
-            if fresh {
+            for pass in [Pass::Direct, Pass::All] {
                 for group_ix in range.clone() {
                     let breakage = self.breakage(group_ix, target);
                     let group = &estate.groups[group_ix as usize];
-                    if (breakage.broken.len() as u32) < group.losses_to_fail() {
+                    let down = breakage.broken.len() as u32;
+                    if down < group.losses_to_fail() {
                         continue;
                     }
-                    if let Some(member) = breakage.first_direct
-                        && !parent.contains_key(&member)
-                    {
-                        let step = group_step(estate, group, member, breakage.broken.len() as u32);
-                        parent.insert(member, Some((ix, step)));
-                        end = self.direct(member, target).map(|cause| (member, cause));
-                        break;
-                    }
-                }
-                if end.is_some() {
-                    break;
-                }
-            }
-            let (mut group_pos, mut member_pos) = (group_pos, member_pos);
-            let mut next = None;
-            for group_ix in (range.start + group_pos as u32)..range.end {
-                let breakage = self.breakage(group_ix, target);
-                let group = &estate.groups[group_ix as usize];
-                if (breakage.broken.len() as u32) >= group.losses_to_fail() {
-                    while member_pos < breakage.broken.len() {
-                        let member = breakage.broken[member_pos];
-                        member_pos += 1;
-                        if !parent.contains_key(&member) {
-                            let down = breakage.broken.len() as u32;
-                            next = Some((member, group_step(estate, group, member, down)));
-                            break;
+                    let candidates: &[ResourceIx] = match (pass, &breakage.first_direct) {
+                        (Pass::Direct, Some(member)) => std::slice::from_ref(member),
+                        (Pass::Direct, None) => &[],
+                        (Pass::All, _) => &breakage.broken,
+                    };
+                    for &member in candidates {
+                        if parent.contains_key(&member) {
+                            continue;
                         }
+                        let step = group_step(estate, group, member, down);
+                        parent.insert(member, Some((ix, step)));
+                        if let Some(cause) = self.direct(member, target) {
+                            end = Some((member, cause));
+                            break 'search;
+                        }
+                        queue.push_back(member);
                     }
-                }
-                if next.is_some() {
-                    break;
-                }
-                group_pos += 1;
-                member_pos = 0;
-            }
-            let top = stack.last_mut().expect("a frame is on the stack");
-            (top.fresh, top.group_pos, top.member_pos) = (false, group_pos, member_pos);
-            match next {
-                Some((member, step)) => {
-                    parent.insert(member, Some((ix, step)));
-                    end = self.direct(member, target).map(|cause| (member, cause));
-                    stack.push(Frame::new(member));
-                }
-                None => {
-                    stack.pop();
                 }
             }
         }
