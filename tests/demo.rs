@@ -22,6 +22,11 @@ const MATCHING: &str = "function:exchange/matching";
 const DEPOSITS: &str = "function:exchange/deposits";
 const TRADING: &str = "function:exchange/trading-api";
 
+/// `audit --demo --format json --output PATH`.
+fn audit_demo_json_to(path: &str) -> std::process::Output {
+    linchpin(&["audit", "--demo", "--format", "json", "--output", path])
+}
+
 /// The string field `field` of every element of a JSON array.
 fn strings<'a>(items: &'a Value, field: &str) -> Vec<&'a str> {
     items
@@ -280,14 +285,7 @@ fn csv_has_one_row_per_finding_or_downed_resource() {
 fn output_is_written_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.json");
-    let out = linchpin(&[
-        "audit",
-        "--demo",
-        "--format",
-        "json",
-        "--output",
-        path.to_str().unwrap(),
-    ]);
+    let out = audit_demo_json_to(path.to_str().unwrap());
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     let written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -309,7 +307,7 @@ fn output_is_written_atomically() {
         std::thread::spawn(move || std::fs::read(fifo).unwrap())
     };
     let fifo_arg = fifo.to_str().unwrap();
-    let out = linchpin(&["audit", "--demo", "--format", "json", "--output", fifo_arg]);
+    let out = audit_demo_json_to(fifo_arg);
     assert_eq!(out.status.code(), Some(0));
     // Checked before joining: a replaced pipe would leave the reader waiting forever.
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
@@ -505,14 +503,7 @@ fn output_follows_links_keeps_permissions_and_spares_the_input() {
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o664)).unwrap();
     let link = dir.path().join("link.json");
     std::os::unix::fs::symlink("target.json", &link).unwrap();
-    let out = linchpin(&[
-        "audit",
-        "--demo",
-        "--format",
-        "json",
-        "--output",
-        link.to_str().unwrap(),
-    ]);
+    let out = audit_demo_json_to(link.to_str().unwrap());
     assert_eq!(out.status.code(), Some(0));
     assert!(
         std::fs::symlink_metadata(&link)
