@@ -1,9 +1,10 @@
-//! The whole audit (graph, analyses, findings, scores) on a generated 100,000-resource estate,
+//! The whole audit (graph, analyses, the built-in rule pack, scores) on a generated 100,000-resource estate,
 //! and the load of its snapshot from JSON.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use linchpin::graph::Estate;
-use linchpin::{analysis, findings, score, snapshot, synth};
+use linchpin::rules::{RulePack, engine};
+use linchpin::{analysis, score, snapshot, synth};
 
 fn audit(c: &mut Criterion) {
     let generated = synth::generate(100_000, 1);
@@ -13,14 +14,15 @@ fn audit(c: &mut Criterion) {
     group.bench_function("load snapshot", |b| {
         b.iter(|| snapshot::load_str(&text, "bench").unwrap())
     });
+    let pack = RulePack::builtin().expect("the built-in pack is valid");
     group.bench_function("audit", |b| {
         b.iter_batched(
             || generated.clone(),
             |snapshot| {
                 let estate = Estate::build(snapshot);
                 let analysis = analysis::analyse(&estate);
-                let found = findings::findings(&estate, &analysis);
-                score::scores(&estate, &found)
+                let evaluation = engine::run(&pack, &estate, &analysis);
+                score::scores(&estate, &evaluation.findings)
             },
             BatchSize::LargeInput,
         )

@@ -265,6 +265,8 @@ fn network(b: &mut Builder) {
             Placement::Regional,
         )
         .attr("cidr", json!("10.0.0.0/16"))
+        .attr("nat_gateways", json!(1))
+        .attr("subnet_zones", json!(TOKYO_ZONES))
         .done();
     let igw = b
         .aws(

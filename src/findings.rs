@@ -1,5 +1,6 @@
-//! Findings: the analyses' results judged as risks, each with a stable fingerprint, a
-//! severity, the path that explains it and how to fix it. Findings are data, never errors.
+//! Findings: risks found by the rules, each with a stable fingerprint, a severity, the path
+//! that explains it, how to fix it and the controls it is evidence for. Findings are data,
+//! never errors. The analysis rules' producers live here; `rules::engine` drives them.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,6 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::analysis::{Analysis, Explainer, Lost, PathStep, Population};
 use crate::graph::{DomainIx, DomainKind, DomainRef, Estate, ResourceIx};
+use crate::rules::cel_expr::string_list;
+use crate::rules::facts::{FactBase, Needs};
+use crate::rules::{Controls, Rule, Template};
 use crate::snapshot::{CoverageStatus, Placement};
 
 /// How bad a finding is, least to most.
@@ -63,64 +67,14 @@ impl std::str::FromStr for Severity {
     }
 }
 
-/// A built-in check: a stable kebab-case code with a one-line description.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub description: &'static str,
-}
-
-/// Every rule the analyses raise, by stable id.
-pub const RULES: &[Rule] = &[
-    Rule {
-        id: "zone-cut-set",
-        severity: Severity::High,
-        description: "losing one availability zone stops a critical service",
-    },
-    Rule {
-        id: "region-cut-set",
-        severity: Severity::Medium,
-        description: "losing one region stops a critical service",
-    },
-    Rule {
-        id: "provider-cut-set",
-        severity: Severity::Medium,
-        description: "losing one provider or third party stops a critical service",
-    },
-    Rule {
-        id: "resource-spof",
-        severity: Severity::High,
-        description: "the failure of one resource stops a critical service (high when the \
-                      resource lives in one zone or is unplaced, medium otherwise)",
-    },
-    Rule {
-        id: "zone-concentration",
-        severity: Severity::Medium,
-        description: "over half of the zone-placed critical dependencies of a region sit in one zone",
-    },
-    Rule {
-        id: "unknown-placement",
-        severity: Severity::Low,
-        description: "a resource's failure domains are unknown (coverage gap)",
-    },
-    Rule {
-        id: "coverage-gap",
-        severity: Severity::Medium,
-        description: "a source could not be read in full; resources may be missing",
-    },
-];
-
-/// Share of a region's critical dependencies in one zone above which `zone-concentration`
-/// fires.
-pub const ZONE_SHARE_LIMIT: f64 = 0.5;
-
 /// One risk found in the estate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// Stable fingerprint: the same risk has the same id from run to run.
     pub id: String,
     pub rule: String,
+    /// The rule's title.
+    pub title: String,
     pub severity: Severity,
     /// The resources involved (the SPOF or the service first).
     pub resources: Vec<String>,
@@ -135,9 +89,26 @@ pub struct Finding {
     /// Why: the chain of requirements from a critical service to the failure.
     pub path: Vec<PathStep>,
     pub remediation: String,
+    /// The controls this finding is evidence for (from the rule).
+    pub controls: Controls,
+    /// Set when a suppression in the config covers it; suppressed findings stay in every
+    /// report but neither fail the run nor lower a score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppressed>,
 }
 
-fn fingerprint(rule: &str, parts: &[&str]) -> String {
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Suppressed {
+    pub reason: String,
+    /// Last day the suppression applies (UTC), if it expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the suppression is written: `linchpin.toml:12`.
+    pub by: String,
+}
+
+pub fn fingerprint(rule: &str, parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(rule.as_bytes());
     for part in parts {
@@ -148,33 +119,95 @@ fn fingerprint(rule: &str, parts: &[&str]) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn rule(id: &str) -> &'static Rule {
-    RULES
-        .iter()
-        .find(|r| r.id == id)
-        .expect("rule is registered")
+/// A rule that could not be evaluated on something: its condition or template failed. Rule
+/// errors are reported beside the findings; they are never counted as a pass silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RuleError {
+    pub rule: String,
+    /// The resource it was evaluated on, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    pub message: String,
 }
 
-/// Judge the analyses: every finding, sorted by severity (worst first), rule and id.
-pub fn findings(estate: &Estate, analysis: &Analysis) -> Vec<Finding> {
-    let mut found = Vec::new();
-    cut_set_findings(estate, analysis, &mut found);
-    spof_findings(estate, analysis, &mut found);
-    concentration_findings(estate, analysis, &mut found);
-    placement_findings(estate, &mut found);
-    coverage_findings(estate, &mut found);
-    // Worst first; within a severity, rules in the order of `RULES` (cut sets, the headline,
-    // before SPOFs), then by message.
-    let rank = |rule: &str| RULES.iter().position(|r| r.id == rule);
-    found.sort_by(|a, b| {
-        (b.severity, rank(&a.rule), &a.message, &a.id).cmp(&(
-            a.severity,
-            rank(&b.rule),
-            &b.message,
-            &b.id,
-        ))
-    });
-    found
+/// Where findings and rule errors collect while the rules run.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<RuleError>,
+}
+
+/// The parts of a finding that depend on what was found (the rest comes from the rule).
+pub struct Draft<'a> {
+    /// What identifies the finding within its rule (hashed into the fingerprint).
+    pub key: &'a [&'a str],
+    pub severity: Severity,
+    pub resources: Vec<String>,
+    pub domains: Vec<DomainRef>,
+    pub services: Vec<String>,
+    pub provider: String,
+    pub region: Option<String>,
+    pub path: Vec<PathStep>,
+}
+
+impl Sink {
+    /// Render a template; on failure record a rule error and fall back to `fallback`.
+    pub fn render(
+        &mut self,
+        rule: &Rule,
+        template: &Template,
+        context: &cel::Context,
+        resource: Option<&str>,
+        fallback: &str,
+    ) -> String {
+        match template.render(context) {
+            Ok(text) => text,
+            Err(message) => {
+                self.errors.push(RuleError {
+                    rule: rule.id.clone(),
+                    resource: resource.map(str::to_string),
+                    message,
+                });
+                fallback.to_string()
+            }
+        }
+    }
+
+    /// Record a finding of `rule`, rendering its message and remediation in `context`.
+    pub fn emit(&mut self, rule: &Rule, draft: Draft, context: &cel::Context) {
+        let resource = draft.resources.first().map(String::as_str);
+        let message = self.render(rule, &rule.message, context, resource, &rule.title);
+        let remediation = self.render(rule, &rule.remediation, context, resource, "");
+        self.findings.push(Finding {
+            id: fingerprint(&rule.id, draft.key),
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            severity: draft.severity,
+            resources: draft.resources,
+            domains: draft.domains,
+            services: draft.services,
+            provider: draft.provider,
+            region: draft.region,
+            message,
+            path: draft.path,
+            remediation,
+            controls: rule.controls.clone(),
+            suppressed: None,
+        });
+    }
+}
+
+/// A CEL context holding `variables`.
+pub fn context(variables: Vec<(&str, cel::Value)>) -> cel::Context<'static, 'static> {
+    let mut context = cel::Context::with_env(crate::rules::cel_expr::env());
+    for (name, value) in variables {
+        context.add_variable_from_value(name, value);
+    }
+    context
+}
+
+fn text(value: &str) -> cel::Value {
+    cel::Value::from(value)
 }
 
 /// Describe a domain the way people know it: a zone with its name and region.
@@ -193,61 +226,48 @@ pub fn describe_domain(estate: &Estate, domain: DomainIx) -> String {
     }
 }
 
-/// Remediation advice from the end of a path: the thing that actually failed.
-fn remediation_for(path: &[PathStep], kind: DomainKind) -> String {
-    let generic = match kind {
-        DomainKind::Zone => {
-            "Give every zonal resource on the path a counterpart in another zone and make \
-             what needs it an any_of group over both (Multi-AZ databases, one NAT gateway per \
-             zone, instances spread across zones)."
-        }
-        DomainKind::Region => {
-            "Add a standby in a second region for what the path needs (replicas, global \
-             tables, cross-region replication) and a failover that does not depend on the \
-             failed region."
-        }
-        DomainKind::Provider => {
-            "Add a second provider or vendor for what the path needs, or accept and document \
-             the dependency as a concentration risk with an exit plan."
-        }
-    };
-    match path.last() {
-        Some(step) => format!("{generic} The path ends at {} ({}).", step.name, step.kind),
-        None => generic.to_string(),
-    }
-}
-
-fn cut_set_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>) {
+/// One finding per critical service and single domain of kind `kind` whose loss stops it.
+pub fn cut_set_findings(
+    estate: &Estate,
+    analysis: &Analysis,
+    rule: &Rule,
+    kind: DomainKind,
+    sink: &mut Sink,
+) {
     let mut explainer = Explainer::new(estate, &analysis.domain_sets, Lost::Domain);
     for (service, domains) in &analysis.cut_sets {
         let svc = estate.resource(service.resource);
         for &domain in domains {
             let d = estate.domain(domain);
-            let rule_id = match d.kind {
-                DomainKind::Zone => "zone-cut-set",
-                DomainKind::Region => "region-cut-set",
-                DomainKind::Provider => "provider-cut-set",
-            };
+            if d.kind != kind {
+                continue;
+            }
             let path = explainer.path(service.resource, domain);
-            let message = format!(
-                "losing {} stops critical service {} (it takes down: {})",
-                describe_domain(estate, domain),
-                svc.label(),
-                broken_requirements(estate, &mut explainer, service.resource, domain).join(", ")
+            let broken = broken_requirements(estate, &mut explainer, service.resource, domain);
+            let path_end = path
+                .last()
+                .map_or_else(String::new, |step| format!("{} ({})", step.name, step.kind));
+            let context = context(vec![
+                ("service", text(svc.label())),
+                ("domain", text(&describe_domain(estate, domain))),
+                ("domain_id", text(&d.id)),
+                ("broken", string_list(&broken)),
+                ("path_end", text(&path_end)),
+            ]);
+            sink.emit(
+                rule,
+                Draft {
+                    key: &[&svc.id, d.kind.as_str(), &d.id],
+                    severity: rule.severity,
+                    resources: vec![svc.id.clone()],
+                    domains: vec![d.to_ref()],
+                    services: vec![svc.id.clone()],
+                    provider: d.provider.clone(),
+                    region: d.region.clone(),
+                    path,
+                },
+                &context,
             );
-            found.push(Finding {
-                id: fingerprint(rule_id, &[&svc.id, d.kind.as_str(), &d.id]),
-                rule: rule_id.to_string(),
-                severity: rule(rule_id).severity,
-                resources: vec![svc.id.clone()],
-                domains: vec![d.to_ref()],
-                services: vec![svc.id.clone()],
-                provider: d.provider.clone(),
-                region: d.region.clone(),
-                message,
-                remediation: remediation_for(&path, d.kind),
-                path,
-            });
         }
     }
 }
@@ -288,7 +308,15 @@ fn broken_requirements(
     broken
 }
 
-fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>) {
+/// One finding per resource whose failure alone stops critical services.
+pub fn spof_findings(
+    estate: &Estate,
+    analysis: &Analysis,
+    facts: &FactBase,
+    rule: &Rule,
+    managed_severity: Severity,
+    sink: &mut Sink,
+) {
     let mut explainer = Explainer::new(estate, &analysis.resource_sets, Lost::Resource);
     // Group by SPOF: one finding per resource, listing every service it stops.
     let mut stops: BTreeMap<ResourceIx, Vec<ResourceIx>> = BTreeMap::new();
@@ -343,9 +371,15 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
         let with: &[ResourceIx] = absorbed.get(&spof).map_or(&[], Vec::as_slice);
         let severity = std::iter::once(spof)
             .chain(with.iter().copied())
-            .map(|ix| spof_severity(&estate.resource(ix).placement))
+            .map(|ix| {
+                if in_one_place(&estate.resource(ix).placement) {
+                    rule.severity
+                } else {
+                    managed_severity
+                }
+            })
             .max()
-            .unwrap_or(Severity::Medium);
+            .unwrap_or(managed_severity);
         let mut names: Vec<&str> = services
             .iter()
             .map(|&s| estate.resource(s).label())
@@ -361,12 +395,6 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
             .min_by_key(|&&s| &estate.resource(s).id)
             .expect("a SPOF stops at least one service");
         let path = explainer.path(first, spof);
-        let zones = resource.placement.zones();
-        let place = if zones.is_empty() {
-            resource.placement.type_name().to_string()
-        } else {
-            format!("{} in {}", resource.placement.type_name(), zones.join(", "))
-        };
         let mut resources = vec![resource.id.clone()];
         let mut with_names: Vec<&str> = Vec::new();
         for &ix in with {
@@ -374,177 +402,295 @@ fn spof_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>)
             with_names.push(estate.resource(ix).label());
         }
         with_names.sort_unstable();
-        let also = if with_names.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", together with what only it needs ({})",
-                with_names.join(", ")
-            )
-        };
-        found.push(Finding {
-            id: fingerprint("resource-spof", &[&resource.id]),
-            rule: "resource-spof".into(),
-            severity,
-            resources,
-            domains: Vec::new(),
-            services: service_ids,
-            provider: resource.provider.clone(),
-            region: resource.region.clone(),
-            message: format!(
-                "{} ({}, {place}){also} is a single point of failure for {}",
-                resource.label(),
-                resource.kind,
-                names.join(", ")
-            ),
-            path,
-            remediation: format!(
-                "Run a second {} in another zone (or use the service's multi-AZ option) and \
-                 make what requires it an any_of group over both.",
-                resource.kind
-            ),
-        });
+        let context = context(vec![
+            ("resource", facts.resource(spof, Needs::all())),
+            ("services", string_list(&names)),
+            ("together_with", string_list(&with_names)),
+        ]);
+        sink.emit(
+            rule,
+            Draft {
+                key: &[&resource.id],
+                severity,
+                resources,
+                domains: Vec::new(),
+                services: service_ids,
+                provider: resource.provider.clone(),
+                region: resource.region.clone(),
+                path,
+            },
+            &context,
+        );
     }
 }
 
-/// A single point of failure in one zone (or nowhere known) is worse than a managed
-/// multi-zone or regional one.
-fn spof_severity(placement: &Placement) -> Severity {
+/// A resource in one zone (or nowhere known) is worse as a single point of failure than a
+/// managed multi-zone or regional one.
+fn in_one_place(placement: &Placement) -> bool {
     match placement {
-        Placement::Zonal { .. } | Placement::Unknown => Severity::High,
-        Placement::MultiZone { zones, .. } if zones.len() < 2 => Severity::High,
-        _ => Severity::Medium,
+        Placement::Zonal { .. } | Placement::Unknown => true,
+        Placement::MultiZone { zones, .. } => zones.len() < 2,
+        _ => false,
     }
 }
 
-fn concentration_findings(estate: &Estate, analysis: &Analysis, found: &mut Vec<Finding>) {
+/// One finding per scope whose distribution over `over` domains breaks a threshold.
+#[allow(clippy::too_many_arguments)]
+pub fn concentration_findings(
+    estate: &Estate,
+    analysis: &Analysis,
+    rule: &Rule,
+    over: DomainKind,
+    population: Population,
+    thresholds: (Option<f64>, Option<f64>, Option<usize>),
+    sink: &mut Sink,
+) {
+    let (max_share, max_hhi, min_domains) = thresholds;
+    // The scope each distribution is judged in: zones within a region, regions within a
+    // provider, providers across the estate.
+    let scope_kind = match over {
+        DomainKind::Zone => Some(DomainKind::Region),
+        DomainKind::Region => Some(DomainKind::Provider),
+        DomainKind::Provider => None,
+    };
     for c in &analysis.concentration {
-        let (Some(scope), DomainKind::Zone, Population::Critical) =
-            (&c.scope, c.over, c.population)
-        else {
-            continue;
-        };
-        if scope.kind != DomainKind::Region {
+        if c.over != over
+            || c.population != population
+            || c.scope.as_ref().map(|s| s.kind) != scope_kind
+        {
             continue;
         }
         let Some(largest) = c.largest() else { continue };
-        if largest.share <= ZONE_SHARE_LIMIT {
+        let mut breaches = Vec::new();
+        if let Some(limit) = max_share
+            && largest.share > limit
+        {
+            breaches.push(format!(
+                "{:.0}% in {} {} (limit {:.0}%)",
+                largest.share * 100.0,
+                over,
+                largest.domain.id,
+                limit * 100.0
+            ));
+        }
+        if let Some(limit) = max_hhi
+            && c.hhi > limit
+        {
+            breaches.push(format!("HHI {:.0} (limit {limit:.0})", c.hhi));
+        }
+        if let Some(min) = min_domains
+            && c.shares.len() < min
+        {
+            breaches.push(format!(
+                "{} {}{} (minimum {min})",
+                c.shares.len(),
+                over,
+                if c.shares.len() == 1 { "" } else { "s" }
+            ));
+        }
+        if breaches.is_empty() {
             continue;
         }
-        let provider = estate
-            .find_domain(DomainKind::Region, &scope.id)
-            .map(|d| estate.domain(d).provider.clone())
-            .unwrap_or_default();
-        found.push(Finding {
-            id: fingerprint("zone-concentration", &[&scope.id]),
-            rule: "zone-concentration".into(),
-            severity: rule("zone-concentration").severity,
-            resources: Vec::new(),
-            domains: vec![largest.domain.clone(), scope.clone()],
-            services: Vec::new(),
-            provider,
-            region: Some(scope.id.clone()),
-            message: format!(
-                "{:.0}% of the zone-placed critical dependencies in region {} sit in zone {} \
-                 (HHI {:.0}, {:.2} effective zones over {} zone{})",
-                largest.share * 100.0,
-                scope.id,
-                largest.domain.id,
-                c.hhi,
-                c.effective_count,
-                c.shares.len(),
-                if c.shares.len() == 1 { "" } else { "s" }
+        let (provider, region) = match &c.scope {
+            Some(scope) if scope.kind == DomainKind::Region => (
+                estate
+                    .find_domain(DomainKind::Region, &scope.id)
+                    .map(|d| estate.domain(d).provider.clone())
+                    .unwrap_or_default(),
+                Some(scope.id.clone()),
             ),
-            path: Vec::new(),
-            remediation: format!(
-                "Rebalance zonal capacity in {} so no zone holds more than {:.0}% of what \
-                 critical services need (Auto Scaling groups over all zones, replicas and \
-                 standbys outside {}).",
-                scope.id,
-                ZONE_SHARE_LIMIT * 100.0,
-                largest.domain.id
+            Some(scope) => (scope.id.clone(), None),
+            None => (largest.domain.id.clone(), None),
+        };
+        let scope_name = c.scope.as_ref().map_or_else(
+            || "the estate".to_string(),
+            |s| format!("{} {}", s.kind, s.id),
+        );
+        let scope_id = c.scope.as_ref().map_or("", |s| s.id.as_str());
+        let context = context(vec![
+            ("scope", text(&scope_name)),
+            ("over", text(over.as_str())),
+            ("largest", text(&largest.domain.id)),
+            (
+                "share_percent",
+                cel::Value::Float((largest.share * 100.0).round()),
             ),
-        });
+            ("hhi", cel::Value::Float(c.hhi.round())),
+            ("effective_count", cel::Value::Float(c.effective_count)),
+            ("domains", cel::Value::Int(c.shares.len() as i64)),
+            ("breaches", string_list(&breaches)),
+        ]);
+        let mut domains = vec![largest.domain.clone()];
+        domains.extend(c.scope.clone());
+        sink.emit(
+            rule,
+            Draft {
+                key: &[scope_id, over.as_str(), population_name(population)],
+                severity: rule.severity,
+                resources: Vec::new(),
+                domains,
+                services: Vec::new(),
+                provider,
+                region,
+                path: Vec::new(),
+            },
+            &context,
+        );
     }
 }
 
-fn placement_findings(estate: &Estate, found: &mut Vec<Finding>) {
-    for resource in &estate.snapshot.resources {
+fn population_name(population: Population) -> &'static str {
+    match population {
+        Population::All => "all",
+        Population::Critical => "critical",
+    }
+}
+
+/// N-1 capacity: tiers (a resource with a capacity attribute and an `any_of` group) that keep
+/// fewer than `headroom × capacity` members after the zone that takes most of them is lost.
+#[allow(clippy::too_many_arguments)]
+pub fn n_minus_one_findings(
+    estate: &Estate,
+    analysis: &Analysis,
+    facts: &FactBase,
+    rule: &Rule,
+    attribute: &str,
+    headroom: f64,
+    sink: &mut Sink,
+) {
+    for (ix, resource) in estate.snapshot.resources.iter().enumerate() {
+        let Some(capacity) = resource.attributes.get(attribute).and_then(|v| v.as_f64()) else {
+            continue;
+        };
+        if capacity <= 0.0 {
+            continue;
+        }
+        let ix = ix as ResourceIx;
+        // The widest any_of group is the tier's members.
+        let Some(group) = estate
+            .groups_of(ix)
+            .iter()
+            .filter(|g| !g.is_requires)
+            .max_by_key(|g| g.members.len())
+        else {
+            continue;
+        };
+        let mut losses: BTreeMap<DomainIx, usize> = BTreeMap::new();
+        for &m in &group.members {
+            for &d in &analysis.domain_sets[m as usize] {
+                if estate.domain(d).kind == DomainKind::Zone {
+                    *losses.entry(d).or_insert(0) += 1;
+                }
+            }
+        }
+        let Some((&zone, &lost)) = losses
+            .iter()
+            .max_by_key(|&(&z, &n)| (n, std::cmp::Reverse(z)))
+        else {
+            continue;
+        };
+        let remaining = group.members.len() - lost;
+        let needed = capacity * headroom;
+        if remaining as f64 >= needed {
+            continue;
+        }
+        let zone_name = describe_domain(estate, zone);
+        let services = facts.services(ix);
+        let context = context(vec![
+            ("resource", facts.resource(ix, Needs::all())),
+            ("capacity", cel::Value::Float(capacity)),
+            ("members", cel::Value::Int(group.members.len() as i64)),
+            ("remaining", cel::Value::Int(remaining as i64)),
+            ("zone", text(&zone_name)),
+            ("services", string_list(facts.service_names(&services))),
+        ]);
+        sink.emit(
+            rule,
+            Draft {
+                key: &[&resource.id],
+                severity: rule.severity,
+                resources: vec![resource.id.clone()],
+                domains: vec![estate.domain(zone).to_ref()],
+                services: facts.service_ids(&services),
+                provider: resource.provider.clone(),
+                region: resource.region.clone(),
+                path: Vec::new(),
+            },
+            &context,
+        );
+    }
+}
+
+/// Resources whose failure domains are unknown.
+pub fn placement_findings(estate: &Estate, facts: &FactBase, rule: &Rule, sink: &mut Sink) {
+    for (ix, resource) in estate.snapshot.resources.iter().enumerate() {
         if resource.placement != Placement::Unknown {
             continue;
         }
-        found.push(Finding {
-            id: fingerprint("unknown-placement", &[&resource.id]),
-            rule: "unknown-placement".into(),
-            severity: rule("unknown-placement").severity,
-            resources: vec![resource.id.clone()],
-            domains: Vec::new(),
-            services: Vec::new(),
-            provider: resource.provider.clone(),
-            region: resource.region.clone(),
-            message: format!(
-                "{} ({}) has unknown placement: it is assumed to fail only with its {}",
-                resource.label(),
-                resource.kind,
-                if resource.region.is_some() {
-                    "region"
-                } else {
-                    "provider"
-                }
-            ),
-            path: Vec::new(),
-            remediation: "Crawl the service that owns it (or declare its placement in the \
-                          manifest) so its zones are known."
-                .into(),
-        });
+        let falls_with = if resource.region.is_some() {
+            "region"
+        } else {
+            "provider"
+        };
+        let context = context(vec![
+            ("resource", facts.resource(ix as ResourceIx, Needs::all())),
+            ("falls_with", text(falls_with)),
+        ]);
+        sink.emit(
+            rule,
+            Draft {
+                key: &[&resource.id],
+                severity: rule.severity,
+                resources: vec![resource.id.clone()],
+                domains: Vec::new(),
+                services: Vec::new(),
+                provider: resource.provider.clone(),
+                region: resource.region.clone(),
+                path: Vec::new(),
+            },
+            &context,
+        );
     }
 }
 
-fn coverage_findings(estate: &Estate, found: &mut Vec<Finding>) {
+/// Sources that could not be read in full.
+pub fn coverage_findings(estate: &Estate, rule: &Rule, sink: &mut Sink) {
     for record in &estate.snapshot.coverage {
         if record.status != CoverageStatus::Failed {
             continue;
         }
         let account = record.account.as_deref().unwrap_or("");
         let region = record.region.as_deref().unwrap_or("");
-        found.push(Finding {
-            id: fingerprint(
-                "coverage-gap",
-                &[
+        let context = context(vec![
+            ("source", text(&record.source)),
+            ("account", text(account)),
+            ("region", text(region)),
+            ("service", text(&record.service)),
+            ("operation", text(&record.operation)),
+            (
+                "error",
+                text(record.error.as_deref().unwrap_or("no reason given")),
+            ),
+        ]);
+        sink.emit(
+            rule,
+            Draft {
+                key: &[
                     &record.source,
                     account,
                     region,
                     &record.service,
                     &record.operation,
                 ],
-            ),
-            rule: "coverage-gap".into(),
-            severity: rule("coverage-gap").severity,
-            resources: Vec::new(),
-            domains: Vec::new(),
-            services: Vec::new(),
-            provider: record.source.clone(),
-            region: record.region.clone(),
-            message: format!(
-                "{} {} could not be read{}{}: {}",
-                record.service,
-                record.operation,
-                if account.is_empty() {
-                    String::new()
-                } else {
-                    format!(" in account {account}")
-                },
-                if region.is_empty() {
-                    String::new()
-                } else {
-                    format!(" in {region}")
-                },
-                record.error.as_deref().unwrap_or("no reason given")
-            ),
-            path: Vec::new(),
-            remediation: "Grant the read-only permissions the crawler needs (or fix the \
-                          endpoint) and crawl again; until then the audit may miss resources."
-                .into(),
-        });
+                severity: rule.severity,
+                resources: Vec::new(),
+                domains: Vec::new(),
+                services: Vec::new(),
+                provider: record.source.clone(),
+                region: record.region.clone(),
+                path: Vec::new(),
+            },
+            &context,
+        );
     }
 }

@@ -8,6 +8,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::selector::Selector;
 use crate::snapshot::{CRITICAL_TAG, Placement, Resource, Snapshot};
 
 /// Index of a resource in [`Estate::resources`].
@@ -119,6 +120,8 @@ impl Group {
 pub enum CriticalReason {
     /// Tagged `linchpin:critical=true`.
     Tagged,
+    /// Selected by the config's `[critical] include`.
+    Configured,
     /// An entry point: internet-facing load balancer, API gateway, CloudFront distribution,
     /// DNS record, or a resource with the attribute `entry_point: true`.
     EntryPoint,
@@ -130,8 +133,30 @@ impl CriticalReason {
     pub fn as_str(self) -> &'static str {
         match self {
             CriticalReason::Tagged => "tagged critical",
+            CriticalReason::Configured => "named in config",
             CriticalReason::EntryPoint => "entry point",
             CriticalReason::GraphRoot => "graph root (nothing marked critical)",
+        }
+    }
+}
+
+/// Which resources are critical services beyond the `linchpin:critical` tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CriticalPolicy {
+    /// Resources made critical services (config `[critical] include`).
+    pub include: Vec<Selector>,
+    /// Resources never counted as critical services (config `[critical] exclude`).
+    pub exclude: Vec<Selector>,
+    /// Whether entry points count as critical services.
+    pub entry_points: bool,
+}
+
+impl Default for CriticalPolicy {
+    fn default() -> Self {
+        CriticalPolicy {
+            include: Vec::new(),
+            exclude: Vec::new(),
+            entry_points: true,
         }
     }
 }
@@ -170,8 +195,13 @@ pub struct Estate {
 }
 
 impl Estate {
-    /// Index a validated snapshot.
+    /// Index a validated snapshot, with the default critical-service policy.
     pub fn build(snapshot: Snapshot) -> Estate {
+        Estate::build_with(snapshot, &CriticalPolicy::default())
+    }
+
+    /// Index a validated snapshot; `policy` says which resources are critical services.
+    pub fn build_with(snapshot: Snapshot, policy: &CriticalPolicy) -> Estate {
         let mut domains = DomainTable::default();
         for zone in &snapshot.zones {
             let region = domains.region(&zone.provider, &zone.region);
@@ -228,7 +258,7 @@ impl Estate {
             graph,
             critical: Vec::new(),
         };
-        estate.critical = estate.find_critical();
+        estate.critical = estate.find_critical(policy);
         estate
     }
 
@@ -299,17 +329,25 @@ impl Estate {
         matches!(self.resource(ix).placement, Placement::Logical)
     }
 
-    fn find_critical(&self) -> Vec<CriticalService> {
+    fn find_critical(&self, policy: &CriticalPolicy) -> Vec<CriticalService> {
         let mut critical: Vec<CriticalService> = self
             .snapshot
             .resources
             .iter()
             .enumerate()
             .filter_map(|(ix, resource)| {
+                if policy.exclude.iter().any(|s| s.matches(resource)) {
+                    return None;
+                }
                 let reason = match resource.tags.get(CRITICAL_TAG).map(String::as_str) {
                     Some("true") => Some(CriticalReason::Tagged),
                     Some("false") => None,
-                    _ if is_entry_point(resource) => Some(CriticalReason::EntryPoint),
+                    _ if policy.include.iter().any(|s| s.matches(resource)) => {
+                        Some(CriticalReason::Configured)
+                    }
+                    _ if policy.entry_points && is_entry_point(resource) => {
+                        Some(CriticalReason::EntryPoint)
+                    }
                     _ => None,
                 }?;
                 Some(CriticalService {

@@ -8,11 +8,15 @@
 //! writes them out.
 
 pub mod analysis;
+pub mod config;
 pub mod demo;
 pub mod findings;
 pub mod graph;
 pub mod output;
 pub mod report;
+pub mod rules;
 pub mod score;
+pub mod selector;
 pub mod snapshot;
 pub mod synth;
+pub mod toml_doc;

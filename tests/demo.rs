@@ -124,6 +124,56 @@ fn audit_findings_explain_the_tokyo_failure_modes() {
     assert_eq!(report, again, "output is deterministic");
 }
 
+/// Issue acceptance: the rule pack raises the NAT-gateway, single-AZ ledger, quorum and
+/// concentration findings for apne1-az4, each mapped to DORA and NIST controls.
+#[test]
+fn rule_findings_for_apne1_az4_carry_dora_and_nist_controls() {
+    let report = json(&["audit", "--demo", "--format", "json"]);
+    let findings = report["findings"].as_array().unwrap();
+    let find = |rule: &str, resource_part: &str| {
+        findings
+            .iter()
+            .find(|f| {
+                f["rule"] == rule
+                    && (f["resources"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|r| r.as_str().unwrap().contains(resource_part))
+                        || f["domains"]
+                            .as_array()
+                            .unwrap()
+                            .contains(&az(resource_part)))
+            })
+            .unwrap_or_else(|| panic!("no {rule} finding about {resource_part}"))
+    };
+    let cases = [
+        ("aws-nat-gateway-cross-zone", "natgateway/nat-az4"),
+        ("aws-vpc-single-nat-gateway", "vpc/vpc-prod"),
+        ("aws-rds-instance-single-az", "db:wallet-ledger"),
+        ("quorum-zone-loss", "hot-wallet-signers"),
+        ("zone-concentration", "apne1-az4"),
+        ("n-minus-one-capacity", "withdrawal-workers"),
+    ];
+    for (rule, about) in cases {
+        let finding = find(rule, about);
+        let text = format!("{} {}", finding["message"], finding["domains"]);
+        assert!(text.contains("apne1-az4"), "{rule}: {text}");
+        for framework in ["dora", "nist80053", "iso27001", "soc2"] {
+            assert!(
+                !finding["controls"][framework]
+                    .as_array()
+                    .unwrap()
+                    .is_empty(),
+                "{rule} has no {framework} control"
+            );
+        }
+    }
+    assert!(report["rule_errors"].as_array().unwrap().is_empty());
+    let enabled = report["rules"]["enabled"].as_array().unwrap().len();
+    assert!(enabled >= 30, "{enabled} rules ran");
+}
+
 #[test]
 fn simulate_apne1_az4_stops_withdrawals_and_matching() {
     let sim = json(&SIMULATE_AZ4_JSON);

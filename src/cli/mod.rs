@@ -2,6 +2,7 @@
 
 mod audit;
 mod generate;
+mod rules;
 mod schema;
 mod simulate;
 
@@ -10,15 +11,17 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use linchpin::graph::Estate;
+use linchpin::config::Config;
+use linchpin::graph::{CriticalPolicy, Estate};
 use linchpin::report::Format;
+use linchpin::rules::RulePack;
 use linchpin::snapshot::{self, Snapshot};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  done (no finding at or above --fail-on)
   1  findings at or above --fail-on
-  2  usage or input error (bad flag, unreadable or invalid snapshot)";
+  2  usage or input error (bad flag, unreadable or invalid snapshot, rule file or config)";
 
 /// Find the linchpins of a cloud estate: the zones, regions, providers and single resources
 /// whose loss takes critical services down, and how concentrated the estate is on them.
@@ -36,6 +39,7 @@ pub struct Cli {
 enum Command {
     Audit(audit::AuditArgs),
     Simulate(simulate::SimulateArgs),
+    Rules(rules::RulesArgs),
     Generate(generate::GenerateArgs),
     Schema(schema::SchemaArgs),
 }
@@ -53,7 +57,7 @@ pub struct EstateArgs {
 }
 
 impl EstateArgs {
-    fn load(&self) -> anyhow::Result<Estate> {
+    fn load(&self, policy: &CriticalPolicy) -> anyhow::Result<Estate> {
         let started = std::time::Instant::now();
         let snapshot: Snapshot = match &self.snapshot {
             Some(path) => snapshot::load_file(path)?,
@@ -65,12 +69,34 @@ impl EstateArgs {
             "snapshot loaded"
         );
         let started = std::time::Instant::now();
-        let estate = Estate::build(snapshot);
+        let estate = Estate::build_with(snapshot, policy);
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "graph built"
         );
         Ok(estate)
+    }
+}
+
+/// Which rules run and how: extra rule directories and the config.
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Add the rule files of DIR (searched recursively for *.toml); a rule with a built-in
+    /// rule's id replaces it. Repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+    /// Read the config (rule selection, severities, critical services, suppressions) from
+    /// FILE; by default `linchpin.toml` in the working directory when there is one.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl RuleArgs {
+    /// The full pack (built-ins plus `--rules`) and the config validated against it.
+    fn load(&self) -> anyhow::Result<(RulePack, Config)> {
+        let pack = RulePack::load(&self.rules)?;
+        let config = Config::discover(self.config.as_deref(), &pack)?;
+        Ok((pack, config))
     }
 }
 
@@ -119,6 +145,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Audit(args) => audit::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Rules(args) => rules::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Schema(args) => schema::run(args),
     };

@@ -8,7 +8,7 @@ use linchpin::analysis::{Failure, propagate};
 use linchpin::graph::{DomainKind, Estate};
 use linchpin::report::SimulationReport;
 
-use super::{EstateArgs, OutputArgs};
+use super::{EstateArgs, OutputArgs, RuleArgs};
 
 /// What-if: fail zones, regions, providers or resources and see every resource and critical
 /// service that goes down, with the chain of requirements that explains each.
@@ -25,6 +25,8 @@ pub struct SimulateArgs {
     fail: Vec<(String, String)>,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    rules: RuleArgs,
 }
 
 fn parse_target(text: &str) -> Result<(String, String), String> {
@@ -44,7 +46,9 @@ fn parse_target(text: &str) -> Result<(String, String), String> {
 
 pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     super::check_distinct(&args.estate, &args.output)?;
-    let estate = args.estate.load()?;
+    // The config decides which resources are critical services.
+    let (_, config) = args.rules.load()?;
+    let estate = args.estate.load(&config.critical)?;
     let failure = resolve(&estate, &args.fail)?;
     let outcome = propagate(&estate, &failure);
     let report = SimulationReport::build(&estate, &failure, &outcome);

@@ -27,6 +27,11 @@ pub(super) fn audit(report: &AuditReport, out: &mut dyn Write) -> io::Result<()>
         "message",
         "path",
         "remediation",
+        "dora",
+        "iso27001",
+        "soc2",
+        "nist80053",
+        "suppressed",
     ])?;
     for f in &report.findings {
         writer.write_record([
@@ -41,6 +46,13 @@ pub(super) fn audit(report: &AuditReport, out: &mut dyn Write) -> io::Result<()>
             &f.message,
             &render_path(&f.path),
             &f.remediation,
+            &join(&f.controls.dora),
+            &join(&f.controls.iso27001),
+            &join(&f.controls.soc2),
+            &join(&f.controls.nist80053),
+            &f.suppressed
+                .as_ref()
+                .map_or_else(String::new, |s| format!("{} ({})", s.reason, s.by)),
         ])?;
     }
     writer.flush()

@@ -11,7 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analysis, Concentration, Failure, Outcome, PathStep, simulated_path};
-use crate::findings::{Finding, Severity};
+use crate::config::SuppressionUse;
+use crate::findings::{Finding, RuleError, Severity};
 use crate::graph::{CriticalReason, DomainKind, DomainRef, Estate};
 use crate::score::Score;
 use crate::snapshot::{CoverageRecord, Source};
@@ -94,8 +95,30 @@ pub struct AuditReport {
     pub spofs: Vec<ServiceSpofs>,
     pub findings: Vec<Finding>,
     pub coverage: Vec<CoverageRecord>,
-    /// Number of findings per severity.
+    /// Number of findings per severity, suppressed ones excluded.
     pub summary: BTreeMap<Severity, usize>,
+    /// Number of suppressed findings.
+    pub suppressed: usize,
+    /// The rule pack and config that produced the findings.
+    pub rules: RulesUsed,
+    /// Rules that could not be evaluated on some resource (never silently passed).
+    pub rule_errors: Vec<RuleError>,
+    /// What each suppression in the config did.
+    pub suppressions: Vec<SuppressionUse>,
+}
+
+/// Which rules ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RulesUsed {
+    /// SHA-256 of the enabled rules' files (origin and text, in id order).
+    pub digest: String,
+    /// Ids of the enabled rules.
+    pub enabled: Vec<String>,
+    /// Directories given with `--rules`.
+    pub directories: Vec<String>,
+    /// The config file read, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
 }
 
 impl AuditReport {
@@ -107,8 +130,13 @@ impl AuditReport {
     ) -> Self {
         let mut summary: BTreeMap<Severity, usize> =
             Severity::ALL.iter().map(|&s| (s, 0)).collect();
+        let mut suppressed = 0;
         for finding in &findings {
-            *summary.entry(finding.severity).or_default() += 1;
+            if finding.suppressed.is_some() {
+                suppressed += 1;
+            } else {
+                *summary.entry(finding.severity).or_default() += 1;
+            }
         }
         let names = |kind: DomainKind| {
             let mut names: Vec<String> = estate
@@ -167,14 +195,18 @@ impl AuditReport {
             findings,
             coverage: estate.snapshot.coverage.clone(),
             summary,
+            suppressed,
+            rules: RulesUsed::default(),
+            rule_errors: Vec::new(),
+            suppressions: Vec::new(),
         }
     }
 
-    /// Findings at or above a severity.
+    /// Unsuppressed findings at or above a severity.
     pub fn count_at_or_above(&self, severity: Severity) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity >= severity)
+            .filter(|f| f.severity >= severity && f.suppressed.is_none())
             .count()
     }
 

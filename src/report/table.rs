@@ -42,6 +42,7 @@ pub(super) fn audit(report: &AuditReport, out: &mut dyn Write) -> io::Result<()>
     services_table(report, out)?;
     concentration_table(report, out)?;
     findings_list(report, out)?;
+    suppressions_and_errors(report, out)?;
     coverage_list(report, out)
 }
 
@@ -221,9 +222,14 @@ fn findings_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|s| format!("{} {s}", report.summary.get(s).copied().unwrap_or(0)))
         .collect();
-    writeln!(out, "Findings: {}", counts.join(", "))?;
+    let suppressed = if report.suppressed > 0 {
+        format!(" ({} suppressed, listed last)", report.suppressed)
+    } else {
+        String::new()
+    };
+    writeln!(out, "Findings: {}{suppressed}", counts.join(", "))?;
     let mut by_severity: BTreeMap<std::cmp::Reverse<Severity>, Vec<_>> = BTreeMap::new();
-    for finding in &report.findings {
+    for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
         by_severity
             .entry(std::cmp::Reverse(finding.severity))
             .or_default()
@@ -244,6 +250,7 @@ fn findings_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                 writeln!(out, "  why: {}", render_path(&finding.path))?;
             }
             writeln!(out, "  fix: {}", finding.remediation)?;
+            writeln!(out, "  controls: {}", controls_line(&finding.controls))?;
         }
         if findings.len() > FINDINGS_SHOWN {
             writeln!(
@@ -254,6 +261,75 @@ fn findings_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out)
+}
+
+fn controls_line(controls: &crate::rules::Controls) -> String {
+    [
+        ("DORA", &controls.dora),
+        ("ISO 27001", &controls.iso27001),
+        ("SOC 2", &controls.soc2),
+        ("NIST 800-53", &controls.nist80053),
+    ]
+    .iter()
+    .filter(|(_, ids)| !ids.is_empty())
+    .map(|(name, ids)| format!("{name} {}", ids.join(", ")))
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+/// Suppressed findings, what each suppression did, and rules that could not be evaluated.
+fn suppressions_and_errors(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let suppressed: Vec<_> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.suppressed.as_ref().map(|s| (f, s)))
+        .collect();
+    if !suppressed.is_empty() {
+        writeln!(out, "Suppressed findings ({})", suppressed.len())?;
+        for (finding, by) in suppressed {
+            let until = by
+                .expires
+                .as_deref()
+                .map_or_else(String::new, |d| format!(", until {d}"));
+            writeln!(
+                out,
+                "  {} {} [{}]: {}\n    reason: {} ({}{until})",
+                finding.severity, finding.rule, finding.id, finding.message, by.reason, by.by
+            )?;
+        }
+        writeln!(out)?;
+    }
+    let notable: Vec<_> = report
+        .suppressions
+        .iter()
+        .filter(|s| s.status != crate::config::SuppressionStatus::Active)
+        .collect();
+    for s in notable {
+        let what = match s.status {
+            crate::config::SuppressionStatus::Expired => format!(
+                "expired on {}; its {} finding(s) count again",
+                s.expires.as_deref().unwrap_or("?"),
+                s.matched
+            ),
+            _ => "matches no finding".to_string(),
+        };
+        writeln!(out, "warning: suppression at {} {what}", s.at)?;
+    }
+    if !report.rule_errors.is_empty() {
+        writeln!(
+            out,
+            "Rule errors ({}): these rules could not be evaluated everywhere",
+            report.rule_errors.len()
+        )?;
+        for e in &report.rule_errors {
+            match &e.resource {
+                Some(resource) => writeln!(out, "  {} on {resource}: {}", e.rule, e.message)?,
+                None => writeln!(out, "  {}: {}", e.rule, e.message)?,
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
 }
 
 fn coverage_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {

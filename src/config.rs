@@ -1,0 +1,367 @@
+//! `linchpin.toml`: which rules run and at what severity, which resources are critical
+//! services, and suppressions with their reasons and expiry dates. Read in two steps (parse
+//! with spans, then validate against the rule pack), every problem reported with its line.
+//!
+//! ```toml
+//! [rules]
+//! disable = ["aws-elb-cross-zone-disabled", "provider-"]   # ids, id prefixes, or "*"
+//! enable = ["provider-cut-set"]     # the most specific matching selector wins
+//! [rules.severity]
+//! resource-spof = "critical"
+//!
+//! [critical]
+//! include = ["tag:service=withdrawals", "id:arn:aws:rds:*"]
+//! exclude = ["kind:aws:route53:record"]
+//! entry_points = true
+//!
+//! [[suppress]]
+//! rule = "aws-vpc-endpoint-single-zone"     # or fingerprint = "3f2a…"
+//! resource = "id:arn:aws:ec2:*:vpc-endpoint/vpce-secretsmanager"
+//! reason = "accepted until the endpoint moves to three zones (CHG-1234)"
+//! expires = 2027-03-31
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::findings::{Finding, Severity, Suppressed};
+use crate::graph::{CriticalPolicy, Estate};
+use crate::rules::RulePack;
+use crate::selector::Selector;
+use crate::toml_doc::{Diagnostic, Diagnostics, Located, SourceFile, TableReader};
+
+/// The file looked for in the working directory when `--config` is not given.
+pub const DEFAULT_FILE: &str = "linchpin.toml";
+
+/// One suppression entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suppression {
+    pub rule: Option<String>,
+    pub fingerprint: Option<String>,
+    pub resource: Option<Selector>,
+    pub reason: String,
+    pub expires: Option<NaiveDate>,
+    /// `linchpin.toml:12`.
+    pub at: String,
+}
+
+/// A validated config.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where it was read from, if anywhere.
+    pub path: Option<PathBuf>,
+    pub enable: Vec<Located<String>>,
+    pub disable: Vec<Located<String>>,
+    pub severity: Vec<(String, Severity)>,
+    pub critical: CriticalPolicy,
+    pub suppressions: Vec<Suppression>,
+    /// The config file's text, for digests.
+    pub text: String,
+}
+
+impl Config {
+    /// Read `path`, or `linchpin.toml` in the working directory when it exists, or nothing.
+    pub fn discover(path: Option<&Path>, pack: &RulePack) -> Result<Config, ConfigError> {
+        match path {
+            Some(path) => Config::load(path, pack),
+            None if Path::new(DEFAULT_FILE).is_file() => {
+                tracing::info!("using {DEFAULT_FILE} from the working directory");
+                Config::load(Path::new(DEFAULT_FILE), pack)
+            }
+            None => Ok(Config::default()),
+        }
+    }
+
+    pub fn load(path: &Path, pack: &RulePack) -> Result<Config, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|e| ConfigError::Read {
+            path: path.to_path_buf(),
+            error: e.to_string(),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError::Read {
+            path: path.to_path_buf(),
+            error: "not UTF-8 text".into(),
+        })?;
+        let source = SourceFile::new(path.display().to_string(), text);
+        let mut config = Config::parse(&source, pack).map_err(ConfigError::Invalid)?;
+        config.path = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// Parse and validate a config's text against the rules it selects from.
+    pub fn parse(source: &SourceFile, pack: &RulePack) -> Result<Config, Diagnostics> {
+        let mut problems = Vec::new();
+        let mut config = Config {
+            text: source.text.clone(),
+            ..Config::default()
+        };
+        if let Some(table) = source.parse(&mut problems) {
+            let mut top = TableReader::new(source, &table, 0);
+            if let Some(mut rules) = top.opt_table("rules", &mut problems) {
+                config.enable = rules
+                    .opt_string_list("enable", &mut problems)
+                    .unwrap_or_default();
+                config.disable = rules
+                    .opt_string_list("disable", &mut problems)
+                    .unwrap_or_default();
+                for selector in config.enable.iter().chain(&config.disable) {
+                    if selector.value != "*"
+                        && !pack.rules.iter().any(|r| r.id.starts_with(&selector.value))
+                    {
+                        problems.push(source.diagnostic(
+                            selector.span.start,
+                            format!(
+                                "`{}` selects no rule (not a rule id, an id prefix, or `*`)",
+                                selector.value
+                            ),
+                        ));
+                    }
+                }
+                if let Some(mut severities) = rules.opt_table("severity", &mut problems) {
+                    for (rule, severity) in severities.free_strings(&mut problems) {
+                        if pack.get(&rule.value).is_none() {
+                            problems.push(source.diagnostic(
+                                rule.span.start,
+                                format!("unknown rule `{}` in [rules.severity]", rule.value),
+                            ));
+                        }
+                        match severity.value.parse::<Severity>() {
+                            Ok(level) => config.severity.push((rule.value, level)),
+                            Err(e) => problems.push(source.diagnostic(severity.span.start, e)),
+                        }
+                    }
+                    severities.finish(&mut problems);
+                }
+                rules.finish(&mut problems);
+            }
+            if let Some(mut critical) = top.opt_table("critical", &mut problems) {
+                let selectors =
+                    |key: &'static str, t: &mut TableReader, problems: &mut Vec<Diagnostic>| {
+                        t.opt_string_list(key, problems)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter_map(|s| {
+                                Selector::parse(&s.value)
+                                    .map_err(|e| problems.push(source.diagnostic(s.span.start, e)))
+                                    .ok()
+                            })
+                            .collect::<Vec<_>>()
+                    };
+                config.critical.include = selectors("include", &mut critical, &mut problems);
+                config.critical.exclude = selectors("exclude", &mut critical, &mut problems);
+                if let Some(flag) = critical.opt_bool("entry_points", &mut problems) {
+                    config.critical.entry_points = flag.value;
+                }
+                critical.finish(&mut problems);
+            }
+            for mut entry in top.opt_tables("suppress", &mut problems) {
+                let (line, _) = source.position(entry.at());
+                let rule = entry.opt_string("rule", &mut problems);
+                let fingerprint = entry.opt_string("fingerprint", &mut problems);
+                let resource = entry.opt_string("resource", &mut problems).and_then(|s| {
+                    Selector::parse(&s.value)
+                        .map_err(|e| problems.push(source.diagnostic(s.span.start, e)))
+                        .ok()
+                });
+                let reason = entry.string("reason", &mut problems);
+                let expires = entry.opt_date("expires", &mut problems);
+                if rule.is_none() && fingerprint.is_none() {
+                    problems.push(source.diagnostic(
+                        entry.at(),
+                        "a suppression needs `rule` (a rule id) or `fingerprint` (a finding id)",
+                    ));
+                }
+                if let Some(rule) = &rule
+                    && pack.get(&rule.value).is_none()
+                {
+                    problems.push(source.diagnostic(
+                        rule.span.start,
+                        format!("unknown rule `{}` in suppression", rule.value),
+                    ));
+                }
+                if let Some(reason) = &reason
+                    && reason.value.trim().is_empty()
+                {
+                    problems.push(source.diagnostic(
+                        reason.span.start,
+                        "`reason` is empty: say why the finding is accepted",
+                    ));
+                }
+                entry.finish(&mut problems);
+                if let Some(reason) = reason {
+                    config.suppressions.push(Suppression {
+                        rule: rule.map(|r| r.value),
+                        fingerprint: fingerprint.map(|f| f.value),
+                        resource,
+                        reason: reason.value,
+                        expires: expires.map(|e| e.value),
+                        at: format!("{}:{line}", source.name),
+                    });
+                }
+            }
+            top.finish(&mut problems);
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(Diagnostics {
+                what: "config".into(),
+                list: problems,
+            })
+        }
+    }
+
+    /// The pack with this config's selection and severity overrides applied.
+    pub fn apply(&self, pack: &RulePack) -> RulePack {
+        let mut rules = Vec::new();
+        for rule in &pack.rules {
+            // Every rule is enabled unless disabled; the most specific (longest) matching
+            // selector decides, `*` being the least specific; a tie goes to disable.
+            let best = |list: &[Located<String>]| {
+                list.iter()
+                    .filter(|s| s.value == "*" || rule.id.starts_with(&s.value))
+                    .map(|s| if s.value == "*" { 0 } else { s.value.len() })
+                    .max()
+            };
+            let enabled = match (best(&self.enable), best(&self.disable)) {
+                (Some(e), Some(d)) => e > d,
+                (_, None) => true,
+                (None, Some(_)) => false,
+            };
+            if !enabled {
+                continue;
+            }
+            let mut rule = rule.clone();
+            if let Some((_, severity)) = self.severity.iter().find(|(id, _)| *id == rule.id) {
+                rule.severity = *severity;
+            }
+            rules.push(rule);
+        }
+        RulePack { rules }
+    }
+
+    /// Mark the findings suppressions cover; report what each suppression did.
+    pub fn suppress(
+        &self,
+        findings: &mut [Finding],
+        estate: &Estate,
+        today: NaiveDate,
+    ) -> Vec<SuppressionUse> {
+        let mut uses = Vec::new();
+        for suppression in &self.suppressions {
+            let expired = suppression.expires.is_some_and(|date| date < today);
+            let mut matched = 0;
+            for finding in findings.iter_mut() {
+                if suppression
+                    .rule
+                    .as_ref()
+                    .is_some_and(|r| *r != finding.rule)
+                    || suppression
+                        .fingerprint
+                        .as_ref()
+                        .is_some_and(|f| *f != finding.id)
+                {
+                    continue;
+                }
+                if let Some(selector) = &suppression.resource
+                    && !finding
+                        .resources
+                        .iter()
+                        .filter_map(|id| estate.index.get(id.as_str()))
+                        .map(|&ix| estate.resource(ix))
+                        .any(|r| selector.matches(r))
+                {
+                    continue;
+                }
+                matched += 1;
+                if !expired && finding.suppressed.is_none() {
+                    finding.suppressed = Some(Suppressed {
+                        reason: suppression.reason.clone(),
+                        expires: suppression.expires.map(|d| d.to_string()),
+                        by: suppression.at.clone(),
+                    });
+                }
+            }
+            if expired {
+                tracing::warn!(
+                    "suppression at {} expired on {}; its {matched} finding(s) count again",
+                    suppression.at,
+                    suppression
+                        .expires
+                        .map(|d| d.to_string())
+                        .unwrap_or_default()
+                );
+            } else if matched == 0 {
+                tracing::warn!("suppression at {} matches no finding", suppression.at);
+            }
+            uses.push(SuppressionUse {
+                at: suppression.at.clone(),
+                rule: suppression.rule.clone(),
+                fingerprint: suppression.fingerprint.clone(),
+                reason: suppression.reason.clone(),
+                expires: suppression.expires.map(|d| d.to_string()),
+                status: if expired {
+                    SuppressionStatus::Expired
+                } else if matched == 0 {
+                    SuppressionStatus::Unused
+                } else {
+                    SuppressionStatus::Active
+                },
+                matched,
+            });
+        }
+        uses
+    }
+}
+
+/// What one suppression did in a run.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct SuppressionUse {
+    /// Where it is written: `linchpin.toml:12`.
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    pub status: SuppressionStatus,
+    /// Findings it matched (suppressed unless it has expired).
+    pub matched: usize,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionStatus {
+    /// It suppresses at least one finding.
+    Active,
+    /// Its expiry date has passed: its findings count again.
+    Expired,
+    /// It matches no finding (fixed, or a typo).
+    Unused,
+}
+
+/// Why a config could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {}: {error}", path.display())]
+    Read { path: PathBuf, error: String },
+    #[error(transparent)]
+    Invalid(Diagnostics),
+}
+
+/// Today's date for expiry checks: `SOURCE_DATE_EPOCH` when set (reproducible runs), else
+/// the clock, in UTC.
+pub fn today() -> NaiveDate {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .unwrap_or_else(chrono::Utc::now)
+        .date_naive()
+}

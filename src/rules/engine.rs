@@ -1,0 +1,239 @@
+//! Running a rule pack: analysis rules call the exact analyses' producers with their
+//! parameters; resource rules evaluate their CEL condition once per resource of a matching
+//! kind, sharing one set of facts per resource across every rule that applies to it.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::cel_expr::{holds, string_list};
+use super::facts::{FactBase, Needs};
+use super::{AnalysisCheck, Check, Rule, RulePack};
+use crate::analysis::Analysis;
+use crate::findings::{
+    self, Draft, Finding, RuleError, Sink, concentration_findings, coverage_findings,
+    cut_set_findings, n_minus_one_findings, placement_findings, spof_findings,
+};
+use crate::graph::{DomainKind, Estate, ResourceIx};
+
+/// At most this many errors are listed per rule; the rest are counted in one more line.
+const ERRORS_PER_RULE: usize = 20;
+
+/// What running a pack found.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<RuleError>,
+}
+
+/// Run every rule of `pack` against the estate.
+pub fn run(pack: &RulePack, estate: &Estate, analysis: &Analysis) -> Evaluation {
+    let needs = pack.rules.iter().fold(Needs::default(), |needs, rule| {
+        needs.union(rule_needs(rule))
+    });
+    let facts = FactBase::new(estate, analysis, needs);
+    let mut sink = Sink::default();
+    for rule in &pack.rules {
+        if let Check::Analysis(check) = &rule.check {
+            run_analysis(estate, analysis, &facts, rule, check, &mut sink);
+        }
+    }
+    run_resource_rules(pack, estate, &facts, &mut sink);
+    let mut findings = sink.findings;
+    let rank = |finding: &Finding| -> (usize, usize) {
+        let rule = pack.get(&finding.rule);
+        match rule.map(|r| &r.check) {
+            Some(Check::Analysis(check)) => (0, analysis_rank(check)),
+            _ => (1, 0),
+        }
+    };
+    findings.sort_by(|a, b| {
+        (b.severity, rank(a), &a.rule, &a.message, &a.id).cmp(&(
+            a.severity,
+            rank(b),
+            &b.rule,
+            &b.message,
+            &b.id,
+        ))
+    });
+    Evaluation {
+        findings,
+        errors: sink.errors,
+    }
+}
+
+/// Headline analyses first: cut sets from the innermost domain out, then SPOFs, ...
+fn analysis_rank(check: &AnalysisCheck) -> usize {
+    match check {
+        AnalysisCheck::CutSet { domain } => match domain {
+            DomainKind::Zone => 0,
+            DomainKind::Region => 1,
+            DomainKind::Provider => 2,
+        },
+        AnalysisCheck::ResourceSpof { .. } => 3,
+        AnalysisCheck::Concentration { .. } => 4,
+        AnalysisCheck::NMinusOne { .. } => 5,
+        AnalysisCheck::UnknownPlacement => 6,
+        AnalysisCheck::CoverageGap => 7,
+    }
+}
+
+/// The facts a rule's condition and templates read.
+fn rule_needs(rule: &Rule) -> Needs {
+    let mut needs = Needs::default();
+    if let Check::Resource { condition, .. } = &rule.check {
+        needs = needs.union(Needs::of(&condition.source));
+    }
+    for template in [&rule.message, &rule.remediation] {
+        for expression in template.expressions() {
+            needs = needs.union(Needs::of(&expression.source));
+        }
+    }
+    needs
+}
+
+fn run_analysis(
+    estate: &Estate,
+    analysis: &Analysis,
+    facts: &FactBase,
+    rule: &Rule,
+    check: &AnalysisCheck,
+    sink: &mut Sink,
+) {
+    match check {
+        AnalysisCheck::CutSet { domain } => cut_set_findings(estate, analysis, rule, *domain, sink),
+        AnalysisCheck::ResourceSpof { managed_severity } => {
+            spof_findings(estate, analysis, facts, rule, *managed_severity, sink)
+        }
+        AnalysisCheck::Concentration {
+            over,
+            population,
+            max_share,
+            max_hhi,
+            min_domains,
+        } => concentration_findings(
+            estate,
+            analysis,
+            rule,
+            *over,
+            *population,
+            (*max_share, *max_hhi, *min_domains),
+            sink,
+        ),
+        AnalysisCheck::NMinusOne {
+            capacity_attribute,
+            headroom,
+        } => n_minus_one_findings(
+            estate,
+            analysis,
+            facts,
+            rule,
+            capacity_attribute,
+            *headroom,
+            sink,
+        ),
+        AnalysisCheck::UnknownPlacement => placement_findings(estate, facts, rule, sink),
+        AnalysisCheck::CoverageGap => coverage_findings(estate, rule, sink),
+    }
+}
+
+fn run_resource_rules(pack: &RulePack, estate: &Estate, facts: &FactBase, sink: &mut Sink) {
+    // Conditions are evaluated with only the facts they read; a rule that fires gets a
+    // context with what its templates read too.
+    let rules: Vec<(&Rule, Needs)> = pack
+        .rules
+        .iter()
+        .filter_map(|r| match &r.check {
+            Check::Resource { condition, .. } => Some((r, Needs::of(&condition.source))),
+            Check::Analysis(_) => None,
+        })
+        .collect();
+    let full_needs: Vec<Needs> = rules.iter().map(|(r, _)| rule_needs(r)).collect();
+    if rules.is_empty() {
+        return;
+    }
+    // Which rules apply to each kind, and what facts they need together: worked out once per
+    // distinct kind.
+    let mut by_kind: HashMap<&str, (Vec<usize>, Needs)> = HashMap::default();
+    let mut error_counts = vec![0usize; rules.len()];
+    for (ix, resource) in estate.snapshot.resources.iter().enumerate() {
+        let (applicable, needs) = by_kind.entry(resource.kind.as_str()).or_insert_with(|| {
+            let applicable: Vec<usize> = rules
+                .iter()
+                .enumerate()
+                .filter(|(_, (rule, _))| rule.applies_to(&resource.kind))
+                .map(|(i, _)| i)
+                .collect();
+            let needs = applicable
+                .iter()
+                .fold(Needs::default(), |n, &i| n.union(rules[i].1));
+            (applicable, needs)
+        });
+        if applicable.is_empty() {
+            continue;
+        }
+        let ix = ix as ResourceIx;
+        let context = findings::context(vec![
+            ("resource", facts.resource(ix, *needs)),
+            ("graph", facts.graph(ix, *needs)),
+        ]);
+        for &i in applicable.iter() {
+            let rule = rules[i].0;
+            let Check::Resource { condition, .. } = &rule.check else {
+                continue;
+            };
+            match holds(condition, &context) {
+                Ok(false) => {}
+                Ok(true) => {
+                    let services = facts.services(ix);
+                    let full = full_needs[i];
+                    let context = findings::context(vec![
+                        ("resource", facts.resource(ix, full)),
+                        ("graph", facts.graph(ix, full)),
+                        ("services", string_list(facts.service_names(&services))),
+                    ]);
+                    let zones = resource.placement.zones();
+                    let domains = zones
+                        .iter()
+                        .filter_map(|z| estate.find_domain(DomainKind::Zone, z))
+                        .map(|d| estate.domain(d).to_ref())
+                        .collect();
+                    sink.emit(
+                        rule,
+                        Draft {
+                            key: &[&resource.id],
+                            severity: rule.severity,
+                            resources: vec![resource.id.clone()],
+                            domains,
+                            services: facts.service_ids(&services),
+                            provider: resource.provider.clone(),
+                            region: resource.region.clone(),
+                            path: Vec::new(),
+                        },
+                        &context,
+                    );
+                }
+                Err(message) => {
+                    error_counts[i] += 1;
+                    if error_counts[i] <= ERRORS_PER_RULE {
+                        sink.errors.push(RuleError {
+                            rule: rule.id.clone(),
+                            resource: Some(resource.id.clone()),
+                            message,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for (i, count) in error_counts.into_iter().enumerate() {
+        if count > ERRORS_PER_RULE {
+            sink.errors.push(RuleError {
+                rule: rules[i].0.id.clone(),
+                resource: None,
+                message: format!(
+                    "{} more resources failed the same way (only the first {ERRORS_PER_RULE} are listed)",
+                    count - ERRORS_PER_RULE
+                ),
+            });
+        }
+    }
+}

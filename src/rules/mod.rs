@@ -1,0 +1,204 @@
+//! The rule pack: declarative checks read from TOML files (`rules/` is embedded in the
+//! binary; `--rules DIR` adds and overrides by id). A rule either matches resources by kind
+//! and a CEL condition over their facts, or parameterises one of the exact analyses.
+//! `load` reads and validates files; `facts` turns a resource and the graph into CEL values;
+//! `engine` runs a pack against an estate and yields findings.
+
+pub mod cel_expr;
+pub mod engine;
+pub mod facts;
+pub mod load;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::Population;
+use crate::findings::Severity;
+use crate::graph::DomainKind;
+pub use cel_expr::{Condition, Template};
+pub use load::{BUILTIN_FILES, RulePack};
+
+/// How settled a rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Stable,
+    Preview,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Stable => "stable",
+            Status::Preview => "preview",
+        }
+    }
+}
+
+/// The controls a rule is evidence for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Controls {
+    /// DORA, Regulation (EU) 2022/2554 articles.
+    pub dora: Vec<String>,
+    /// ISO/IEC 27001:2022 Annex A controls.
+    pub iso27001: Vec<String>,
+    /// AICPA SOC 2 Trust Services Criteria.
+    pub soc2: Vec<String>,
+    /// NIST SP 800-53 rev. 5 controls.
+    pub nist80053: Vec<String>,
+}
+
+/// A rule's documentation, under fixed headings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Docs {
+    pub what_it_checks: String,
+    pub why_it_is_a_risk: String,
+    pub how_to_fix: String,
+    pub example: String,
+}
+
+/// A pattern over resource kinds: exact, `prefix*`, or `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindPattern(pub String);
+
+impl KindPattern {
+    pub fn matches(&self, kind: &str) -> bool {
+        match self.0.strip_suffix('*') {
+            Some(prefix) => kind.starts_with(prefix),
+            None => self.0 == kind,
+        }
+    }
+}
+
+/// Which exact analysis an analysis rule parameterises.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnalysisCheck {
+    /// Losing one domain of this kind stops a critical service.
+    CutSet {
+        domain: DomainKind,
+    },
+    /// One resource's failure stops a critical service; `managed_severity` applies to
+    /// resources placed over several zones or regionally.
+    ResourceSpof {
+        managed_severity: Severity,
+    },
+    /// A scope's shares over `over` domains break a threshold.
+    Concentration {
+        over: DomainKind,
+        population: Population,
+        max_share: Option<f64>,
+        max_hhi: Option<f64>,
+        min_domains: Option<usize>,
+    },
+    /// A tier keeps fewer than `headroom × capacity` members after its worst zone is lost.
+    NMinusOne {
+        capacity_attribute: String,
+        headroom: f64,
+    },
+    UnknownPlacement,
+    CoverageGap,
+}
+
+impl AnalysisCheck {
+    /// The `type` name in rule files.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            AnalysisCheck::CutSet { .. } => "cut-set",
+            AnalysisCheck::ResourceSpof { .. } => "resource-spof",
+            AnalysisCheck::Concentration { .. } => "concentration",
+            AnalysisCheck::NMinusOne { .. } => "n-minus-one",
+            AnalysisCheck::UnknownPlacement => "unknown-placement",
+            AnalysisCheck::CoverageGap => "coverage-gap",
+        }
+    }
+
+    /// The variables its message and remediation templates may use.
+    pub fn variables(&self) -> &'static [&'static str] {
+        match self {
+            AnalysisCheck::CutSet { .. } => {
+                &["service", "domain", "domain_id", "broken", "path_end"]
+            }
+            AnalysisCheck::ResourceSpof { .. } => &["resource", "services", "together_with"],
+            AnalysisCheck::Concentration { .. } => &[
+                "scope",
+                "over",
+                "largest",
+                "share_percent",
+                "hhi",
+                "effective_count",
+                "domains",
+                "breaches",
+            ],
+            AnalysisCheck::NMinusOne { .. } => &[
+                "resource",
+                "capacity",
+                "members",
+                "remaining",
+                "zone",
+                "services",
+            ],
+            AnalysisCheck::UnknownPlacement => &["resource", "falls_with"],
+            AnalysisCheck::CoverageGap => &[
+                "source",
+                "account",
+                "region",
+                "service",
+                "operation",
+                "error",
+            ],
+        }
+    }
+}
+
+/// What a rule looks at.
+#[derive(Debug, Clone)]
+pub enum Check {
+    /// Resources of these kinds for which the condition holds.
+    Resource {
+        kinds: Vec<KindPattern>,
+        condition: Condition,
+    },
+    Analysis(AnalysisCheck),
+}
+
+/// One validated rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub since: String,
+    pub check: Check,
+    pub message: Template,
+    pub remediation: Template,
+    pub references: Vec<String>,
+    pub controls: Controls,
+    pub docs: Docs,
+    /// Where it came from: `rules/aws/x.toml` for built-ins, the path otherwise.
+    pub origin: String,
+    /// The file's text, for `rules explain` and the pack digest.
+    pub text: String,
+}
+
+impl Rule {
+    pub fn is_analysis(&self) -> bool {
+        matches!(self.check, Check::Analysis(_))
+    }
+
+    /// `analysis` or `resource`.
+    pub fn check_type(&self) -> &'static str {
+        match self.check {
+            Check::Analysis(_) => "analysis",
+            Check::Resource { .. } => "resource",
+        }
+    }
+
+    /// Whether a resource rule applies to a kind (never for analysis rules).
+    pub fn applies_to(&self, kind: &str) -> bool {
+        match &self.check {
+            Check::Resource { kinds, .. } => kinds.iter().any(|k| k.matches(kind)),
+            Check::Analysis(_) => false,
+        }
+    }
+}
