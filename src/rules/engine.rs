@@ -150,11 +150,74 @@ fn run_resource_rules(pack: &RulePack, estate: &Estate, facts: &FactBase, sink: 
     if rules.is_empty() {
         return;
     }
+    // Resources are split into one contiguous chunk per core; each chunk collects its own
+    // findings and errors, merged in chunk order so the output does not depend on timing.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let total = estate.len();
+    let chunk = total.div_ceil(threads.max(1)).max(1);
+    let rules = &rules;
+    let full_needs = &full_needs;
+    let parts: Vec<(Sink, Vec<usize>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..total)
+            .step_by(chunk)
+            .map(|start| {
+                let range = start..(start + chunk).min(total);
+                scope.spawn(move || evaluate_range(range, rules, full_needs, estate, facts))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("rule evaluation does not panic"))
+            .collect()
+    });
+    let mut error_counts = vec![0usize; rules.len()];
+    let mut listed = vec![0usize; rules.len()];
+    for (part, counts) in parts {
+        sink.findings.extend(part.findings);
+        for error in part.errors {
+            let i = rules
+                .iter()
+                .position(|(r, _)| r.id == error.rule)
+                .expect("errors come from these rules");
+            if listed[i] < ERRORS_PER_RULE {
+                listed[i] += 1;
+                sink.errors.push(error);
+            }
+        }
+        for (total, count) in error_counts.iter_mut().zip(counts) {
+            *total += count;
+        }
+    }
+    for (i, count) in error_counts.into_iter().enumerate() {
+        if count > ERRORS_PER_RULE {
+            sink.errors.push(RuleError {
+                rule: rules[i].0.id.clone(),
+                resource: None,
+                message: format!(
+                    "{} more resources failed the same way (only the first {ERRORS_PER_RULE} are listed)",
+                    count - ERRORS_PER_RULE
+                ),
+            });
+        }
+    }
+}
+
+/// Evaluate the resource rules on the resources of `range`: their findings, their errors (at
+/// most [`ERRORS_PER_RULE`] per rule) and the count of errors per rule.
+fn evaluate_range(
+    range: std::ops::Range<usize>,
+    rules: &[(&Rule, Needs)],
+    full_needs: &[Needs],
+    estate: &Estate,
+    facts: &FactBase,
+) -> (Sink, Vec<usize>) {
+    let mut sink = Sink::default();
     // Which rules apply to each kind, and what facts they need together: worked out once per
     // distinct kind.
     let mut by_kind: HashMap<&str, (Vec<usize>, Needs)> = HashMap::default();
     let mut error_counts = vec![0usize; rules.len()];
-    for (ix, resource) in estate.snapshot.resources.iter().enumerate() {
+    for ix in range {
+        let resource = &estate.snapshot.resources[ix];
         let (applicable, needs) = by_kind.entry(resource.kind.as_str()).or_insert_with(|| {
             let applicable: Vec<usize> = rules
                 .iter()
@@ -190,8 +253,9 @@ fn run_resource_rules(pack: &RulePack, estate: &Estate, facts: &FactBase, sink: 
                         ("graph", facts.graph(ix, full)),
                         ("services", string_list(facts.service_names(&services))),
                     ]);
-                    let zones = resource.placement.zones();
-                    let domains = zones
+                    let domains = resource
+                        .placement
+                        .zones()
                         .iter()
                         .filter_map(|z| estate.find_domain(DomainKind::Zone, z))
                         .map(|d| estate.domain(d).to_ref())
@@ -224,16 +288,5 @@ fn run_resource_rules(pack: &RulePack, estate: &Estate, facts: &FactBase, sink: 
             }
         }
     }
-    for (i, count) in error_counts.into_iter().enumerate() {
-        if count > ERRORS_PER_RULE {
-            sink.errors.push(RuleError {
-                rule: rules[i].0.id.clone(),
-                resource: None,
-                message: format!(
-                    "{} more resources failed the same way (only the first {ERRORS_PER_RULE} are listed)",
-                    count - ERRORS_PER_RULE
-                ),
-            });
-        }
-    }
+    (sink, error_counts)
 }
