@@ -189,6 +189,10 @@ fn rules_check_accepts_a_valid_directory() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1 rule file valid\n");
+    // A single file is checked as it is.
+    let file = dir.path().join("custom/custom-single-zone-queue.toml");
+    let out = linchpin(&["rules", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
 }
 
 #[test]

@@ -62,7 +62,7 @@ struct ExplainArgs {
     after_help = "Exit codes:\n  0  every rule file is valid\n  2  problems found (each listed as file:line:column: reason)"
 )]
 struct CheckArgs {
-    /// Directories of rule files.
+    /// Directories of rule files (or single rule files).
     #[arg(required = true, value_name = "DIR")]
     dirs: Vec<PathBuf>,
 }

@@ -57,13 +57,17 @@ impl RulePack {
         Ok(pack)
     }
 
-    /// Only the rules in `dirs` (what `rules check` validates).
+    /// Only the rules in `dirs` — directories searched recursively, or single files — (what
+    /// `rules check` validates).
     pub fn load_dirs(dirs: &[PathBuf]) -> Result<RulePack, Diagnostics> {
         let mut files = Vec::new();
         let mut problems = Vec::new();
         for dir in dirs {
             let mut paths = Vec::new();
-            if let Err(error) = collect_toml(dir, &mut paths) {
+            if dir.is_file() {
+                // A single rule file is checked as it is.
+                paths.push(dir.clone());
+            } else if let Err(error) = collect_toml(dir, &mut paths) {
                 problems.push(Diagnostic {
                     file: dir.display().to_string(),
                     line: 1,
