@@ -525,7 +525,7 @@ pub fn concentration_findings(
         sink.emit(
             rule,
             Draft {
-                key: &[scope_id, over.as_str(), population_name(population)],
+                key: &[scope_id, over.as_str(), population.as_str()],
                 severity: rule.severity,
                 resources: Vec::new(),
                 domains,
@@ -536,13 +536,6 @@ pub fn concentration_findings(
             },
             &context,
         );
-    }
-}
-
-fn population_name(population: Population) -> &'static str {
-    match population {
-        Population::All => "all",
-        Population::Critical => "critical",
     }
 }
 

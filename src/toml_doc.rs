@@ -138,10 +138,6 @@ impl<'a, 'i> TableReader<'a, 'i> {
         }
     }
 
-    pub fn source(&self) -> &'a SourceFile {
-        self.source
-    }
-
     /// Where the table starts.
     pub fn at(&self) -> usize {
         self.at
@@ -159,11 +155,17 @@ impl<'a, 'i> TableReader<'a, 'i> {
             .map(|(_, _, v)| *v)
     }
 
-    fn missing(&self, key: &str, problems: &mut Vec<Diagnostic>) {
+    /// Whether a required key is present; when it is not, note it as known and report it.
+    fn require(&mut self, key: &'static str, problems: &mut Vec<Diagnostic>) -> bool {
+        if self.has(key) {
+            return true;
+        }
+        self.known.push(key);
         problems.push(
             self.source
                 .diagnostic(self.at, format!("missing required key `{key}`")),
         );
+        false
     }
 
     fn wrong_type(
@@ -207,9 +209,7 @@ impl<'a, 'i> TableReader<'a, 'i> {
         key: &'static str,
         problems: &mut Vec<Diagnostic>,
     ) -> Option<Located<String>> {
-        if !self.has(key) {
-            self.known.push(key);
-            self.missing(key, problems);
+        if !self.require(key, problems) {
             return None;
         }
         self.opt_string(key, problems)
@@ -245,9 +245,7 @@ impl<'a, 'i> TableReader<'a, 'i> {
         key: &'static str,
         problems: &mut Vec<Diagnostic>,
     ) -> Option<Vec<Located<String>>> {
-        if !self.has(key) {
-            self.known.push(key);
-            self.missing(key, problems);
+        if !self.require(key, problems) {
             return None;
         }
         self.opt_string_list(key, problems)
@@ -348,9 +346,7 @@ impl<'a, 'i> TableReader<'a, 'i> {
         key: &'static str,
         problems: &mut Vec<Diagnostic>,
     ) -> Option<TableReader<'a, 'i>> {
-        if !self.has(key) {
-            self.known.push(key);
-            self.missing(key, problems);
+        if !self.require(key, problems) {
             return None;
         }
         self.opt_table(key, problems)

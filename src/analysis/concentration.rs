@@ -28,6 +28,16 @@ pub enum Population {
     Critical,
 }
 
+impl Population {
+    /// The snake_case name used in reports and rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Population::All => "all",
+            Population::Critical => "critical",
+        }
+    }
+}
+
 /// One domain's part of a distribution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Share {

@@ -120,12 +120,9 @@ fn describe_analysis(check: &AnalysisCheck) -> String {
             if let Some(m) = min_domains {
                 limits.push(format!("min {m} {over}s"));
             }
-            let population = match population {
-                linchpin::analysis::Population::All => "all",
-                linchpin::analysis::Population::Critical => "critical",
-            };
             format!(
-                "concentration over {over}s, {population}: {}",
+                "concentration over {over}s, {}: {}",
+                population.as_str(),
                 limits.join(", ")
             )
         }

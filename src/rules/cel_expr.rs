@@ -129,14 +129,6 @@ pub struct Template {
 }
 
 impl Template {
-    /// A template without placeholders.
-    pub fn literal(text: &str) -> Template {
-        Template {
-            source: text.to_string(),
-            parts: vec![Part::Text(text.to_string())],
-        }
-    }
-
     /// Parse and compile a template read from `file`; every bad placeholder is reported.
     pub fn parse(text: &Located<String>, file: &SourceFile) -> Result<Template, Vec<Diagnostic>> {
         let offset = content_offset(&file.text, &text.span);

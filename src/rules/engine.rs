@@ -38,13 +38,19 @@ pub fn run(pack: &RulePack, estate: &Estate, analysis: &Analysis) -> Evaluation 
     }
     run_resource_rules(pack, estate, &facts, &mut sink);
     let mut findings = sink.findings;
-    let rank = |finding: &Finding| -> (usize, usize) {
-        let rule = pack.get(&finding.rule);
-        match rule.map(|r| &r.check) {
-            Some(Check::Analysis(check)) => (0, analysis_rank(check)),
-            _ => (1, 0),
-        }
-    };
+    // Each rule's place in the order, looked up once per rule rather than per comparison.
+    let ranks: HashMap<&str, (usize, usize)> = pack
+        .rules
+        .iter()
+        .map(|rule| {
+            let rank = match &rule.check {
+                Check::Analysis(check) => (0, analysis_rank(check)),
+                Check::Resource { .. } => (1, 0),
+            };
+            (rule.id.as_str(), rank)
+        })
+        .collect();
+    let rank = |finding: &Finding| ranks.get(finding.rule.as_str()).copied().unwrap_or((1, 0));
     findings.sort_by(|a, b| {
         (b.severity, rank(a), &a.rule, &a.message, &a.id).cmp(&(
             a.severity,
