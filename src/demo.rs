@@ -57,6 +57,7 @@ pub fn snapshot() -> Snapshot {
             service: "demo".into(),
             operation: "embedded".into(),
             status: CoverageStatus::Complete,
+            calls: None,
             error: None,
         }],
         zones: vec![

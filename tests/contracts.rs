@@ -51,9 +51,10 @@ fn rule_ids_are_stable() {
 #[test]
 fn help_texts() {
     insta::assert_snapshot!("help", help(&["--help"]));
-    for command in ["audit", "simulate", "generate", "schema", "rules"] {
+    for command in ["audit", "crawl", "simulate", "generate", "schema", "rules"] {
         insta::assert_snapshot!(format!("help-{command}"), help(&[command, "--help"]));
     }
+    insta::assert_snapshot!("help-crawl-aws", help(&["crawl", "aws", "--help"]));
     for command in ["list", "explain", "check"] {
         insta::assert_snapshot!(
             format!("help-rules-{command}"),

@@ -17,12 +17,6 @@ use super::{EstateArgs, OutputArgs, RuleArgs};
 #[derive(Debug, Args)]
 #[command(after_help = super::EXIT_CODES)]
 pub struct AuditArgs {
-    #[command(flatten)]
-    estate: EstateArgs,
-    #[command(flatten)]
-    output: OutputArgs,
-    #[command(flatten)]
-    rules: RuleArgs,
     /// Exit 1 when an unsuppressed finding at or above this severity exists: critical, high,
     /// medium, low, info, or never.
     #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
@@ -31,6 +25,12 @@ pub struct AuditArgs {
     /// other formats, so machine-readable output stays clean).
     #[arg(long)]
     explain: bool,
+    #[command(flatten)]
+    estate: EstateArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    rules: RuleArgs,
 }
 
 /// The `--fail-on` threshold.
@@ -114,6 +114,9 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
             eprintln!("linchpin: {failing} finding(s) at or above {severity}");
         }
         Ok(ExitCode::from(1))
+    } else if !super::crawl::complete(&estate.snapshot) {
+        eprintln!("linchpin: the inventory is incomplete (see the coverage records); exit code 3");
+        Ok(ExitCode::from(super::crawl::EXIT_PARTIAL))
     } else {
         Ok(ExitCode::SUCCESS)
     }

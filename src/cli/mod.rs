@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, clap derive, doc comments as help.
 
 mod audit;
+mod crawl;
 mod generate;
 mod rules;
 mod schema;
@@ -19,9 +20,12 @@ use linchpin::snapshot::{self, Snapshot};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  done (no finding at or above --fail-on)
+  0  done (no finding at or above --fail-on), inventory complete
   1  findings at or above --fail-on
-  2  usage or input error (bad flag, unreadable or invalid snapshot, rule file or config)";
+  2  usage or input error (bad flag, unreadable or invalid snapshot, rule file or config;
+     with --aws, no account readable)
+  3  no finding at or above --fail-on, but the inventory is incomplete: some reads failed
+     (coverage records in the report)";
 
 /// Find the linchpins of a cloud estate: the zones, regions, providers and single resources
 /// whose loss takes critical services down, and how concentrated the estate is on them.
@@ -38,6 +42,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Audit(audit::AuditArgs),
+    Crawl(crawl::CrawlArgs),
     Simulate(simulate::SimulateArgs),
     Rules(rules::RulesArgs),
     Generate(generate::GenerateArgs),
@@ -46,7 +51,13 @@ enum Command {
 
 /// Which estate to read.
 #[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
+#[group(skip)]
+#[command(group(
+    clap::ArgGroup::new("source")
+        .required(true)
+        .multiple(false)
+        .args(["demo", "snapshot", "aws"])
+))]
 pub struct EstateArgs {
     /// Use the embedded demo estate: a crypto exchange in AWS Tokyo (ap-northeast-1).
     #[arg(long)]
@@ -54,13 +65,38 @@ pub struct EstateArgs {
     /// Read a snapshot file (`linchpin.snapshot/v1` JSON); `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
+    /// Crawl AWS first, with the options listed under AWS (as `linchpin crawl aws`).
+    #[arg(long)]
+    aws: bool,
+    #[command(flatten)]
+    aws_options: crawl::AwsArgs,
+    /// With --aws: also write the crawled snapshot to FILE, for later audits and evidence.
+    #[arg(long, value_name = "FILE", requires = "aws")]
+    save_snapshot: Option<PathBuf>,
 }
 
 impl EstateArgs {
     fn load(&self, policy: &CriticalPolicy) -> anyhow::Result<Estate> {
         let started = std::time::Instant::now();
+        if !self.aws
+            && let Some(flag) = self.aws_options.given().first()
+        {
+            anyhow::bail!("{flag} needs --aws");
+        }
         let snapshot: Snapshot = match &self.snapshot {
             Some(path) => snapshot::load_file(path)?,
+            None if self.aws => {
+                let snapshot = self.aws_options.crawl()?;
+                if let Some(path) = &self.save_snapshot {
+                    let json = serde_json::to_string_pretty(&snapshot)?;
+                    linchpin::output::write_output(Some(path), |out| {
+                        out.write_all(json.as_bytes())?;
+                        out.write_all(b"\n")
+                    })
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                }
+                snapshot
+            }
             None => linchpin::demo::snapshot(),
         };
         tracing::info!(
@@ -80,6 +116,7 @@ impl EstateArgs {
 
 /// Which rules run and how: extra rule directories and the config.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Rules and config")]
 pub struct RuleArgs {
     /// Add the rule files of DIR (searched recursively for *.toml); a rule with a built-in
     /// rule's id replaces it. Repeatable.
@@ -116,6 +153,7 @@ fn check_distinct(estate: &EstateArgs, output: &OutputArgs) -> anyhow::Result<()
 
 /// Where and how to write the report.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -144,6 +182,7 @@ pub fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match &cli.command {
         Command::Audit(args) => audit::run(args),
+        Command::Crawl(args) => crawl::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Generate(args) => generate::run(args),

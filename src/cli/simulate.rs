@@ -14,15 +14,15 @@ use super::{EstateArgs, OutputArgs, RuleArgs};
 /// service that goes down, with the chain of requirements that explains each.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit codes:\n  0  done\n  2  usage or input error (bad flag, unknown zone/region/provider/resource, invalid snapshot)"
+    after_help = "Exit codes:\n  0  done, inventory complete\n  2  usage or input error (bad flag, unknown zone/region/provider/resource, invalid snapshot;\n     with --aws, no account readable)\n  3  done, but the inventory is incomplete: some reads failed (coverage records)"
 )]
 pub struct SimulateArgs {
-    #[command(flatten)]
-    estate: EstateArgs,
     /// What fails, as KIND=ID with KIND one of zone, region, provider, resource (a resource by
     /// id or by unique name). Repeatable: `--fail zone=apne1-az4 --fail provider=edgeguard`.
     #[arg(long = "fail", value_name = "KIND=ID", required = true, value_parser = parse_target)]
     fail: Vec<(String, String)>,
+    #[command(flatten)]
+    estate: EstateArgs,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -53,7 +53,12 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let outcome = propagate(&estate, &failure);
     let report = SimulationReport::build(&estate, &failure, &outcome);
     args.output.write(|format, out| report.write(format, out))?;
-    Ok(ExitCode::SUCCESS)
+    if super::crawl::complete(&estate.snapshot) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("linchpin: the inventory is incomplete (see the coverage records); exit code 3");
+        Ok(ExitCode::from(super::crawl::EXIT_PARTIAL))
+    }
 }
 
 /// Turn `--fail` arguments into domain and resource indices, rejecting unknown names.

@@ -59,6 +59,9 @@ pub struct CoverageRecord {
     /// The operation called, e.g. `DescribeNatGateways`.
     pub operation: String,
     pub status: CoverageStatus,
+    /// How many requests (pages) the read took, when counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<u64>,
     /// Why the read failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

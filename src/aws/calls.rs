@@ -1,0 +1,208 @@
+//! Every AWS call goes through here: it is bounded by the crawl's concurrency, counted, and its
+//! failure recorded as a coverage gap instead of stopping the crawl.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use tokio::sync::Semaphore;
+
+use crate::snapshot::{CoverageRecord, CoverageStatus};
+
+/// Where a call was made: the account and region (None for account-wide calls).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Scope {
+    pub account: String,
+    pub region: Option<String>,
+}
+
+/// One operation in one scope, and what became of its calls.
+#[derive(Debug, Default, Clone)]
+struct Tally {
+    calls: u64,
+    error: Option<String>,
+}
+
+/// An operation of a service in a scope.
+type Key = (Scope, &'static str, &'static str);
+
+/// The crawl's shared call budget and ledger.
+#[derive(Debug, Clone)]
+pub struct Calls {
+    permits: Arc<Semaphore>,
+    ledger: Arc<Mutex<BTreeMap<Key, Tally>>>,
+}
+
+impl Calls {
+    /// At most `concurrency` requests in flight at once.
+    pub fn new(concurrency: usize) -> Self {
+        Calls {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            ledger: Arc::default(),
+        }
+    }
+
+    /// Make one request under the concurrency bound; record it. `None` when it failed (the
+    /// failure is recorded with its reason).
+    pub async fn one<T, E, R>(
+        &self,
+        scope: &Scope,
+        service: &'static str,
+        operation: &'static str,
+        request: impl Future<Output = Result<T, SdkError<E, R>>>,
+    ) -> Option<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let result = {
+            let _permit = self
+                .permits
+                .acquire()
+                .await
+                .expect("semaphore never closed");
+            request.await
+        };
+        self.settle(scope, service, operation, result)
+    }
+
+    /// Read every page of a paginated call. On a failure the pages read so far are kept and
+    /// the failure is recorded: the data is partial and the coverage says so.
+    pub async fn pages<T, E, R>(
+        &self,
+        scope: &Scope,
+        service: &'static str,
+        operation: &'static str,
+        mut stream: PaginationStream<Result<T, SdkError<E, R>>>,
+    ) -> Vec<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let mut pages = Vec::new();
+        loop {
+            let next = {
+                let _permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .expect("semaphore never closed");
+                stream.next().await
+            };
+            let Some(result) = next else { break };
+            match self.settle(scope, service, operation, result) {
+                Some(page) => pages.push(page),
+                None => break,
+            }
+        }
+        if pages.is_empty() {
+            // An empty listing still made one request; make sure it is on the ledger.
+            self.ledger
+                .lock()
+                .expect("ledger lock")
+                .entry((scope.clone(), service, operation))
+                .or_default();
+        }
+        pages
+    }
+
+    pub(crate) fn settle<T, E, R>(
+        &self,
+        scope: &Scope,
+        service: &'static str,
+        operation: &'static str,
+        result: Result<T, SdkError<E, R>>,
+    ) -> Option<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let mut ledger = self.ledger.lock().expect("ledger lock");
+        let tally = ledger
+            .entry((scope.clone(), service, operation))
+            .or_default();
+        tally.calls += 1;
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let reason = describe(&error);
+                tracing::debug!(
+                    account = %scope.account,
+                    region = scope.region.as_deref().unwrap_or("-"),
+                    "{service}:{operation} failed: {reason}"
+                );
+                tally.error.get_or_insert(reason);
+                None
+            }
+        }
+    }
+
+    /// Whether an operation in this scope has failed.
+    pub fn failed(&self, scope: &Scope, service: &'static str, operation: &'static str) -> bool {
+        self.ledger
+            .lock()
+            .expect("ledger lock")
+            .get(&(scope.clone(), service, operation))
+            .is_some_and(|t| t.error.is_some())
+    }
+
+    /// Total requests made so far.
+    pub fn total(&self) -> u64 {
+        self.ledger
+            .lock()
+            .expect("ledger lock")
+            .values()
+            .map(|t| t.calls)
+            .sum()
+    }
+
+    /// The ledger as coverage records, in a stable order.
+    pub fn coverage(&self) -> Vec<CoverageRecord> {
+        self.ledger
+            .lock()
+            .expect("ledger lock")
+            .iter()
+            .map(|((scope, service, operation), tally)| CoverageRecord {
+                source: "aws".into(),
+                account: Some(scope.account.clone()),
+                region: scope.region.clone(),
+                service: (*service).into(),
+                operation: (*operation).into(),
+                status: if tally.error.is_some() {
+                    CoverageStatus::Failed
+                } else {
+                    CoverageStatus::Complete
+                },
+                calls: Some(tally.calls),
+                error: tally.error.clone(),
+            })
+            .collect()
+    }
+}
+
+/// One line saying why a call failed: the service's error code and message when it answered,
+/// else what stopped the request (unreachable endpoint, timeout).
+pub fn describe<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match error {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            match (err.code(), err.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_string(),
+                _ => DisplayErrorContext(err).to_string(),
+            }
+        }
+        SdkError::DispatchFailure(_) => {
+            format!("endpoint unreachable: {}", DisplayErrorContext(error))
+        }
+        SdkError::TimeoutError(_) => format!("timed out: {}", DisplayErrorContext(error)),
+        _ => DisplayErrorContext(error).to_string(),
+    }
+}

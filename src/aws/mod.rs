@@ -1,0 +1,557 @@
+//! The AWS source: crawl accounts and regions with the AWS SDK into a snapshot.
+//!
+//! Per account (the default credentials, or each role assumed with `--assume-role`) the crawl
+//! learns the account id (STS), the regions, and per region the zone name → zone ID map; then
+//! every service of every region is read concurrently under one bound on requests in flight.
+//! Each describer turns its service's resources into snapshot resources with zone-ID
+//! placements and requirement edges; the tagging API adds tags and the resources of services
+//! without a describer. Every failed call becomes a coverage record and the crawl goes on.
+
+mod arn;
+mod autoscaling;
+mod calls;
+mod ec2;
+mod elbv2;
+mod rds;
+mod tagging;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::task::JoinSet;
+
+pub use arn::Arn;
+use calls::Calls;
+pub use calls::Scope;
+
+use crate::snapshot::{
+    CoverageStatus, Placement, Resource, SNAPSHOT_SCHEMA, Snapshot, Source, Zone,
+};
+
+/// What to crawl and how.
+#[derive(Debug, Clone, Default)]
+pub struct CrawlOptions {
+    /// A named profile of the shared config and credentials files.
+    pub profile: Option<String>,
+    /// Regions to read; empty means the configured default region (unless `all_regions`).
+    pub regions: Vec<String>,
+    /// Read every region enabled for the account (DescribeRegions).
+    pub all_regions: bool,
+    /// Send every request to this endpoint (moto, LocalStack).
+    pub endpoint_url: Option<String>,
+    /// Roles to assume, one account each; none means the default credentials' account.
+    pub assume_roles: Vec<String>,
+    /// The external id to present when assuming roles.
+    pub external_id: Option<String>,
+    /// Most requests in flight at once.
+    pub concurrency: usize,
+    /// Attempts per request, with the SDK's adaptive retry (client-side rate limiting).
+    pub max_attempts: u32,
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Why a crawl could not run at all (as opposed to gaps, which are coverage records).
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    #[error(
+        "no AWS region: pass --region (repeatable) or --all-regions, or set AWS_REGION or a region in the profile"
+    )]
+    NoRegion,
+    #[error(
+        "cannot read any account: {0}\n(check the credentials: AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, or the role given with --assume-role)"
+    )]
+    NoAccount(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+/// A finished crawl: the snapshot and how many requests it took.
+#[derive(Debug)]
+pub struct Crawl {
+    pub snapshot: Snapshot,
+    pub requests: u64,
+    /// Resources the tagging API still lists although their describer no longer finds them.
+    pub stale_dropped: usize,
+}
+
+impl Crawl {
+    /// True when every call succeeded.
+    pub fn complete(&self) -> bool {
+        self.snapshot
+            .coverage
+            .iter()
+            .all(|c| c.status == CoverageStatus::Complete)
+    }
+}
+
+/// Crawl AWS into a snapshot.
+pub fn crawl(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(crawl_async(options))
+}
+
+/// One account and region being read, shared by its service describers.
+#[derive(Debug)]
+pub(crate) struct RegionCtx {
+    pub calls: Calls,
+    pub scope: Scope,
+    pub account: String,
+    pub region: String,
+    pub config: SdkConfig,
+    /// Zone name → zone ID, from DescribeAvailabilityZones.
+    pub zone_ids: HashMap<String, String>,
+}
+
+impl RegionCtx {
+    /// The zone ID of a zone name of this account and region.
+    pub fn zone_id(&self, name: &str) -> Option<String> {
+        self.zone_ids.get(name).cloned()
+    }
+
+    /// A new resource of this account and region.
+    pub fn resource(&self, id: String, kind: &str, name: &str, placement: Placement) -> Resource {
+        Resource {
+            id,
+            provider: "aws".into(),
+            account: Some(self.account.clone()),
+            region: Some(self.region.clone()),
+            kind: kind.into(),
+            name: name.into(),
+            tags: BTreeMap::new(),
+            attributes: BTreeMap::new(),
+            placement,
+            requirements: Vec::new(),
+        }
+    }
+}
+
+/// What one describer found.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    pub resources: Vec<Resource>,
+    /// Kinds the describer listed in full: a tagged resource of such a kind that the describer
+    /// did not find no longer exists.
+    pub listed_kinds: Vec<&'static str>,
+}
+
+/// The zone placement of a set of zone IDs: zonal for one, multi-zone for several, unknown for
+/// none.
+pub(crate) fn zones_placement(zones: impl IntoIterator<Item = String>) -> Placement {
+    let zones: BTreeSet<String> = zones.into_iter().collect();
+    match zones.len() {
+        0 => Placement::Unknown,
+        1 => Placement::Zonal {
+            zone: zones.into_iter().next().expect("one zone"),
+        },
+        _ => Placement::MultiZone {
+            zones: zones.into_iter().collect(),
+            inferred: false,
+        },
+    }
+}
+
+/// Tags as a map, with the `Name` tag as the display name when present.
+pub(crate) fn apply_tags<'a>(
+    resource: &mut Resource,
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    for (key, value) in tags {
+        resource.tags.insert(key.to_string(), value.to_string());
+    }
+    if let Some(name) = resource.tags.get("Name")
+        && !name.is_empty()
+    {
+        resource.name = name.clone();
+    }
+}
+
+struct Account {
+    id: String,
+    config: SdkConfig,
+}
+
+async fn base_config(options: &CrawlOptions, region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
+        RetryConfig::adaptive()
+            .with_max_attempts(options.max_attempts.max(1))
+            .with_initial_backoff(Duration::from_millis(200)),
+    );
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    loader.load().await
+}
+
+async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
+    let calls = Calls::new(options.concurrency);
+    let base = base_config(options, options.regions.first().map(String::as_str)).await;
+    let home_region = base
+        .region()
+        .map(|r| r.to_string())
+        .ok_or(CrawlError::NoRegion)?;
+
+    // The accounts: the default credentials', or one per assumed role.
+    let mut credentials = Vec::new();
+    if options.assume_roles.is_empty() {
+        credentials.push(("default credentials".to_string(), base.clone()));
+    }
+    for role in &options.assume_roles {
+        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
+            .session_name("linchpin-crawl")
+            .configure(&base);
+        if let Some(external_id) = &options.external_id {
+            provider = provider.external_id(external_id);
+        }
+        let provider = provider.build().await;
+        let config = base
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+        credentials.push((role.clone(), config));
+    }
+    let mut accounts = Vec::new();
+    let mut failures = Vec::new();
+    for (label, config) in credentials {
+        let sts = aws_sdk_sts::Client::new(&config);
+        let result = sts.get_caller_identity().send().await;
+        let account = result
+            .as_ref()
+            .ok()
+            .and_then(|out| out.account().map(str::to_string));
+        let scope = Scope {
+            account: account.clone().unwrap_or_else(|| label.clone()),
+            region: Some(home_region.clone()),
+        };
+        if let Err(error) = &result {
+            failures.push(format!("{label}: {}", calls::describe(error)));
+        }
+        calls.settle(&scope, "sts", "GetCallerIdentity", result);
+        if let Some(id) = account {
+            accounts.push(Account { id, config });
+        }
+    }
+    if accounts.is_empty() {
+        return Err(CrawlError::NoAccount(failures.join("; ")));
+    }
+
+    let progress = if options.progress && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+            )
+            .expect("valid progress template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let mut sources = Vec::new();
+    let mut jobs = JoinSet::new();
+    for account in &accounts {
+        sources.push(Source {
+            kind: "aws".into(),
+            name: account.id.clone(),
+        });
+        let regions = if options.all_regions {
+            enabled_regions(&calls, account, &home_region).await
+        } else if options.regions.is_empty() {
+            vec![home_region.clone()]
+        } else {
+            options.regions.clone()
+        };
+        for region in regions {
+            let config = account
+                .config
+                .to_builder()
+                .region(Region::new(region.clone()))
+                .build();
+            progress.inc_length(SERVICES as u64);
+            jobs.spawn(crawl_region(
+                calls.clone(),
+                account.id.clone(),
+                region,
+                config,
+                progress.clone(),
+            ));
+        }
+    }
+
+    let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
+    let mut found = Vec::new();
+    let mut tagged = Vec::new();
+    while let Some(joined) = jobs.join_next().await {
+        let region = joined.expect("region crawl does not panic");
+        for zone in region.zones {
+            zones.entry(zone.id.clone()).or_insert(zone);
+        }
+        tagged.push((region.account, region.region, region.tagged, region.found));
+    }
+    progress.finish_and_clear();
+    tagged.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut stale_dropped = 0;
+    for (account, region, tags, mut region_found) in tagged {
+        stale_dropped += merge_tags(&account, &region, tags, &mut region_found, &mut found);
+        found.extend(region_found.into_iter().flat_map(|f| f.resources));
+    }
+    let mut resources = prune_unused_defaults(found);
+    resources.sort_by(|a, b| a.id.cmp(&b.id));
+    resources.dedup_by(|a, b| a.id == b.id);
+
+    let snapshot = Snapshot {
+        schema: SNAPSHOT_SCHEMA.into(),
+        sources,
+        coverage: calls.coverage(),
+        zones: zones.into_values().collect(),
+        resources,
+    };
+    Ok(Crawl {
+        snapshot,
+        requests: calls.total(),
+        stale_dropped,
+    })
+}
+
+/// The regions enabled for an account (opted in, or needing no opt-in).
+async fn enabled_regions(calls: &Calls, account: &Account, home: &str) -> Vec<String> {
+    let ec2 = aws_sdk_ec2::Client::new(&account.config);
+    let scope = Scope {
+        account: account.id.clone(),
+        region: Some(home.to_string()),
+    };
+    let out = calls
+        .one(
+            &scope,
+            "ec2",
+            "DescribeRegions",
+            ec2.describe_regions().send(),
+        )
+        .await;
+    match out {
+        Some(out) => {
+            let mut regions: Vec<String> = out
+                .regions()
+                .iter()
+                .filter(|r| {
+                    r.opt_in_status()
+                        .is_none_or(|s| s == "opt-in-not-required" || s == "opted-in")
+                })
+                .filter_map(|r| r.region_name().map(str::to_string))
+                .collect();
+            regions.sort();
+            regions
+        }
+        // The gap is recorded; read at least the home region.
+        None => vec![home.to_string()],
+    }
+}
+
+/// The describers run per region (for the progress bar's length).
+const SERVICES: usize = 5;
+
+struct RegionResult {
+    account: String,
+    region: String,
+    zones: Vec<Zone>,
+    found: Vec<Found>,
+    tagged: Vec<tagging::Tagged>,
+}
+
+async fn crawl_region(
+    calls: Calls,
+    account: String,
+    region: String,
+    config: SdkConfig,
+    progress: ProgressBar,
+) -> RegionResult {
+    let scope = Scope {
+        account: account.clone(),
+        region: Some(region.clone()),
+    };
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let zone_list = calls
+        .one(
+            &scope,
+            "ec2",
+            "DescribeAvailabilityZones",
+            ec2.describe_availability_zones().send(),
+        )
+        .await;
+    let mut zones = Vec::new();
+    let mut zone_ids = HashMap::new();
+    for az in zone_list.iter().flat_map(|out| out.availability_zones()) {
+        if let (Some(name), Some(id)) = (az.zone_name(), az.zone_id()) {
+            zone_ids.insert(name.to_string(), id.to_string());
+            zones.push(Zone {
+                id: id.to_string(),
+                provider: "aws".into(),
+                region: region.clone(),
+                name: Some(name.to_string()),
+            });
+        }
+    }
+    let ctx = Arc::new(RegionCtx {
+        calls,
+        scope,
+        account: account.clone(),
+        region: region.clone(),
+        config,
+        zone_ids,
+    });
+    let step = |service: &str| {
+        progress.inc(1);
+        progress.set_message(format!("{account} {region} {service}"));
+    };
+    let (ec2, elbv2, autoscaling, rds, tagged) = tokio::join!(
+        async {
+            let found = ec2::crawl(&ctx).await;
+            step("ec2");
+            found
+        },
+        async {
+            let found = elbv2::crawl(&ctx).await;
+            step("elasticloadbalancing");
+            found
+        },
+        async {
+            let found = autoscaling::crawl(&ctx).await;
+            step("autoscaling");
+            found
+        },
+        async {
+            let found = rds::crawl(&ctx).await;
+            step("rds");
+            found
+        },
+        async {
+            let found = tagging::crawl(&ctx).await;
+            step("tagging");
+            found
+        },
+    );
+    RegionResult {
+        account: account.clone(),
+        region: region.clone(),
+        zones,
+        found: vec![ec2, elbv2, autoscaling, rds],
+        tagged,
+    }
+}
+
+/// Put the tagging API's tags on the described resources; add the tagged resources no
+/// describer covers (placed by ARN); drop tagged resources of fully listed kinds that no
+/// longer exist. Returns how many were dropped.
+fn merge_tags(
+    account: &str,
+    region: &str,
+    tagged: Vec<tagging::Tagged>,
+    found: &mut [Found],
+    extra: &mut Vec<Resource>,
+) -> usize {
+    let mut by_id: HashMap<String, (usize, usize)> = HashMap::new();
+    for (f, found) in found.iter().enumerate() {
+        for (r, resource) in found.resources.iter().enumerate() {
+            by_id.insert(resource.id.clone(), (f, r));
+        }
+    }
+    let listed: HashSet<&str> = found
+        .iter()
+        .flat_map(|f| f.listed_kinds.iter().copied())
+        .collect();
+    let mut dropped = 0;
+    for tagging::Tagged {
+        arn: arn_text,
+        tags,
+    } in tagged
+    {
+        let pairs = tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        if let Some(&(f, r)) = by_id.get(&arn_text) {
+            // Described resources keep their own tags; the tagging API fills what they lack
+            // (load balancers and target groups report none of their own).
+            let resource = &mut found[f].resources[r];
+            let missing: Vec<(&str, &str)> = pairs
+                .filter(|(k, _)| !resource.tags.contains_key(*k))
+                .collect();
+            apply_tags(resource, missing);
+            continue;
+        }
+        let Some(arn) = Arn::parse(&arn_text) else {
+            continue;
+        };
+        let kind = arn.kind();
+        if listed.contains(kind.as_str()) {
+            tracing::debug!(arn = %arn_text, "tagged but not described: taken as deleted");
+            dropped += 1;
+            continue;
+        }
+        let placement = arn::placement_by_arn(&arn);
+        let resource_region = if arn.region.is_empty() {
+            (placement == Placement::Regional).then(|| region.to_string())
+        } else {
+            Some(arn.region.to_string())
+        };
+        let owner = if arn.account.is_empty() {
+            account
+        } else {
+            arn.account
+        };
+        let mut resource = Resource {
+            id: arn_text.clone(),
+            provider: "aws".into(),
+            account: Some(owner.to_string()),
+            region: resource_region,
+            kind,
+            name: arn.name().to_string(),
+            tags: BTreeMap::new(),
+            attributes: BTreeMap::from([("seen_by".to_string(), "tagging api".into())]),
+            placement,
+            requirements: Vec::new(),
+        };
+        apply_tags(&mut resource, pairs);
+        extra.push(resource);
+    }
+    dropped
+}
+
+/// Default VPCs and their subnets appear in every region; keep them only when something else
+/// uses them.
+fn prune_unused_defaults(resources: Vec<Resource>) -> Vec<Resource> {
+    let is_default = |r: &Resource| r.attributes.get("is_default") == Some(&true.into());
+    let needed_by = |users: &mut dyn Iterator<Item = &Resource>| -> HashSet<String> {
+        users
+            .flat_map(|r| {
+                r.requirements
+                    .iter()
+                    .flat_map(|g| g.members().iter().cloned())
+            })
+            .collect()
+    };
+    let used = needed_by(&mut resources.iter().filter(|r| !is_default(r)));
+    let kept_subnets = needed_by(
+        &mut resources
+            .iter()
+            .filter(|r| r.kind == "aws:ec2:subnet" && is_default(r) && used.contains(&r.id)),
+    );
+    resources
+        .into_iter()
+        .filter(|r| !is_default(r) || used.contains(&r.id) || kept_subnets.contains(&r.id))
+        .collect()
+}

@@ -1,0 +1,188 @@
+//! `linchpin crawl aws`: read AWS accounts and regions into a snapshot file; and the AWS
+//! options `audit --aws` and `simulate --aws` share.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use linchpin::aws::{self, CrawlOptions};
+use linchpin::snapshot::{CoverageStatus, Snapshot};
+
+/// Exit code when the inventory is incomplete: some reads failed (listed as coverage records).
+pub const EXIT_PARTIAL: u8 = 3;
+
+pub const CRAWL_EXIT_CODES: &str = "\
+Exit codes:
+  0  done: every read succeeded
+  2  usage or input error, or no account could be read at all (credentials)
+  3  partial: some reads failed; the snapshot is written and lists them as coverage records";
+
+/// Read an estate from a cloud provider into a snapshot.
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    #[command(subcommand)]
+    source: CrawlSource,
+}
+
+#[derive(Debug, Subcommand)]
+enum CrawlSource {
+    Aws(CrawlAwsArgs),
+}
+
+/// Crawl AWS with the SDK's credential chain: zones as zone IDs, EC2/VPC, load balancers,
+/// Auto Scaling, RDS, and every tagged resource. Read-only (policy/linchpin-readonly.json).
+#[derive(Debug, Args)]
+#[command(after_help = CRAWL_EXIT_CODES)]
+pub struct CrawlAwsArgs {
+    /// Write the snapshot to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+/// Where and how to read AWS.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "AWS")]
+pub struct AwsArgs {
+    /// Use this named profile of ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE,
+    /// then `default`).
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Crawl this region; repeatable. Default: the profile's or AWS_REGION's region.
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+    /// Crawl every region enabled for the account (DescribeRegions; opted-in regions only).
+    #[arg(long, conflicts_with = "regions")]
+    all_regions: bool,
+    /// Send every request to URL instead of AWS (moto, LocalStack).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Crawl the account of this IAM role, assumed with STS; repeatable, one account each.
+    /// Without it, the account of the default credentials is crawled.
+    #[arg(long = "assume-role", value_name = "ARN")]
+    assume_roles: Vec<String>,
+    /// The external id the roles given with --assume-role require.
+    #[arg(long, value_name = "ID")]
+    external_id: Option<String>,
+    /// Most AWS requests in flight at once, over all accounts, regions and services.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Attempts per request (adaptive retry: backs off and rate-limits when throttled).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    max_attempts: u32,
+}
+
+impl AwsArgs {
+    /// The options given on the command line that only make sense with a crawl.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        let flags: [(&'static str, bool); 6] = [
+            ("--profile", self.profile.is_some()),
+            ("--region", !self.regions.is_empty()),
+            ("--all-regions", self.all_regions),
+            ("--endpoint-url", self.endpoint_url.is_some()),
+            ("--assume-role", !self.assume_roles.is_empty()),
+            ("--external-id", self.external_id.is_some()),
+        ];
+        for (flag, set) in flags {
+            if set {
+                given.push(flag);
+            }
+        }
+        given
+    }
+
+    /// Crawl, reporting progress on stderr and a one-line summary at the end.
+    pub fn crawl(&self) -> anyhow::Result<Snapshot> {
+        if self.external_id.is_some() && self.assume_roles.is_empty() {
+            anyhow::bail!("--external-id needs --assume-role");
+        }
+        let options = CrawlOptions {
+            profile: self.profile.clone(),
+            regions: self.regions.clone(),
+            all_regions: self.all_regions,
+            endpoint_url: self.endpoint_url.clone(),
+            assume_roles: self.assume_roles.clone(),
+            external_id: self.external_id.clone(),
+            concurrency: usize::from(self.concurrency),
+            max_attempts: self.max_attempts,
+            progress: true,
+        };
+        let started = std::time::Instant::now();
+        let crawl = aws::crawl(&options)?;
+        let snapshot = crawl.snapshot;
+        let failed: Vec<_> = snapshot
+            .coverage
+            .iter()
+            .filter(|c| c.status == CoverageStatus::Failed)
+            .collect();
+        let regions: std::collections::BTreeSet<_> = snapshot
+            .coverage
+            .iter()
+            .filter_map(|c| c.region.as_deref())
+            .collect();
+        eprintln!(
+            "linchpin: crawled {} account(s), {} region(s): {} resources, {} requests in {:.1} s{}",
+            snapshot.sources.len(),
+            regions.len(),
+            snapshot.resources.len(),
+            crawl.requests,
+            started.elapsed().as_secs_f64(),
+            if crawl.stale_dropped > 0 {
+                format!(
+                    " ({} tagged resource(s) no longer exist and were left out)",
+                    crawl.stale_dropped
+                )
+            } else {
+                String::new()
+            }
+        );
+        if !failed.is_empty() {
+            eprintln!(
+                "linchpin: warning: coverage incomplete: {} of {} reads failed; resources they would have found are missing:",
+                failed.len(),
+                snapshot.coverage.len()
+            );
+            for record in failed {
+                eprintln!(
+                    "  {} {} {}:{}: {}",
+                    record.account.as_deref().unwrap_or("-"),
+                    record.region.as_deref().unwrap_or("-"),
+                    record.service,
+                    record.operation,
+                    record.error.as_deref().unwrap_or("failed")
+                );
+            }
+        }
+        Ok(snapshot)
+    }
+}
+
+/// Whether a snapshot's coverage is complete.
+pub fn complete(snapshot: &Snapshot) -> bool {
+    snapshot
+        .coverage
+        .iter()
+        .all(|c| c.status == CoverageStatus::Complete)
+}
+
+pub fn run(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
+    let CrawlSource::Aws(args) = &args.source;
+    let snapshot = args.aws.crawl()?;
+    let json = serde_json::to_string_pretty(&snapshot).context("cannot serialise the snapshot")?;
+    linchpin::output::write_output(args.output.as_deref(), |out| {
+        out.write_all(json.as_bytes())?;
+        out.write_all(b"\n")
+    })
+    .with_context(|| match &args.output {
+        Some(path) => format!("cannot write {}", path.display()),
+        None => "cannot write to stdout".to_string(),
+    })?;
+    Ok(if complete(&snapshot) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    })
+}

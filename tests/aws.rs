@@ -1,0 +1,596 @@
+//! The AWS crawler against a real moto server, through the real binary and the real SDK.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::moto::{Moto, linchpin_aws};
+use serde_json::Value;
+
+const TOKYO: &str = "ap-northeast-1";
+const VIRGINIA: &str = "us-east-1";
+
+fn resource<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
+    snapshot["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no resource {id} in the snapshot"))
+}
+
+fn ec2_arn(region: &str, kind: &str, id: &Value) -> String {
+    format!(
+        "arn:aws:ec2:{region}:123456789012:{kind}/{}",
+        id.as_str().expect("id")
+    )
+}
+
+fn requirement_members(resource: &Value) -> Vec<(String, Vec<String>)> {
+    resource["requirements"]
+        .as_array()
+        .map(|groups| {
+            groups
+                .iter()
+                .map(|g| {
+                    let members = match (&g["requires"], &g["any_of"]) {
+                        (Value::String(one), _) => vec![one.clone()],
+                        (_, Value::Array(many)) => many
+                            .iter()
+                            .map(|m| m.as_str().unwrap().to_string())
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    (g["label"].as_str().unwrap_or("").to_string(), members)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn crawl_to(moto: &Moto, out: &Path, extra_env: &[(&str, &str)]) -> (std::process::Output, Value) {
+    let output = linchpin_aws(
+        &[
+            "crawl",
+            "aws",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            TOKYO,
+            "--region",
+            VIRGINIA,
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        extra_env,
+    );
+    let snapshot = serde_json::from_str(&std::fs::read_to_string(out).unwrap_or_else(|e| {
+        panic!(
+            "no snapshot written ({e}); stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    }))
+    .expect("the snapshot is JSON");
+    (output, snapshot)
+}
+
+#[test]
+fn crawl_reads_zone_ids_placements_and_edges_then_audit_finds_the_risks() {
+    let moto = Moto::start();
+    let ids = moto.seed();
+    let tokyo = &ids[TOKYO];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snapshot.json");
+    let (output, snap) = crawl_to(&moto, &path, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "crawl failed: {stderr}");
+    assert!(stderr.contains("requests"), "summary on stderr: {stderr}");
+
+    // The snapshot is valid input for the other commands.
+    let check = common::linchpin(&[
+        "audit",
+        "--snapshot",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // Zones are zone IDs, with their names kept.
+    let zones = snap["zones"].as_array().unwrap();
+    let az4 = zones
+        .iter()
+        .find(|z| z["id"] == "apne1-az4")
+        .expect("apne1-az4 listed");
+    assert_eq!(az4["name"], "ap-northeast-1a");
+    assert_eq!(az4["region"], TOKYO);
+    assert!(zones.iter().any(|z| z["region"] == VIRGINIA));
+
+    // Subnets and the one NAT gateway, which serves the private subnets of all three zones.
+    let private_1c = resource(&snap, &ec2_arn(TOKYO, "subnet", &tokyo["private"]["c"]));
+    assert_eq!(
+        private_1c["placement"],
+        serde_json::json!({"type": "zonal", "zone": "apne1-az1"})
+    );
+    assert_eq!(private_1c["attributes"]["egress"], "nat");
+    assert_eq!(private_1c["name"], "private-1c");
+    let nat_arn = ec2_arn(TOKYO, "natgateway", &tokyo["nat"]);
+    let nat = resource(&snap, &nat_arn);
+    assert_eq!(nat["placement"]["zone"], "apne1-az4");
+    assert_eq!(
+        nat["attributes"]["serves_zones"],
+        serde_json::json!(["apne1-az1", "apne1-az2", "apne1-az4"])
+    );
+    let vpc = resource(&snap, &ec2_arn(TOKYO, "vpc", &tokyo["vpc"]));
+    assert_eq!(vpc["attributes"]["nat_gateways"], 1);
+    assert_eq!(vpc["placement"]["type"], "regional");
+
+    // An instance in 1c needs its subnet and, for egress, the NAT gateway in 1a.
+    let api_1c_arn = ec2_arn(TOKYO, "instance", &tokyo["api"]["c"]);
+    let api_1c = resource(&snap, &api_1c_arn);
+    assert_eq!(
+        api_1c["placement"]["zone"], "apne1-az1",
+        "zone ID derived from the subnet"
+    );
+    assert_eq!(api_1c["tags"]["service"], "trading-api");
+    let needs = requirement_members(api_1c);
+    assert!(
+        needs
+            .iter()
+            .any(|(label, m)| label.contains("egress via NAT gateway")
+                && m == std::slice::from_ref(&nat_arn)),
+        "instance needs the NAT gateway: {needs:?}"
+    );
+
+    // The ALB spans three zones; its target group's targets sit in two.
+    let alb = resource(&snap, tokyo["alb"].as_str().unwrap());
+    assert_eq!(alb["kind"], "aws:elasticloadbalancing:loadbalancer");
+    assert_eq!(alb["attributes"]["scheme"], "internet-facing");
+    assert_eq!(
+        alb["placement"]["zones"],
+        serde_json::json!(["apne1-az1", "apne1-az2", "apne1-az4"])
+    );
+    let tg_arn = tokyo["tg"].as_str().unwrap();
+    assert_eq!(
+        requirement_members(alb),
+        vec![(
+            "listener HTTP:80 forwards to tg-api".to_string(),
+            vec![tg_arn.to_string()]
+        )]
+    );
+    let tg = resource(&snap, tg_arn);
+    let mut targets: Vec<String> = ["a", "c"]
+        .iter()
+        .map(|z| ec2_arn(TOKYO, "instance", &tokyo["api"][*z]))
+        .collect();
+    targets.sort();
+    assert_eq!(
+        requirement_members(tg),
+        vec![("any registered target".to_string(), targets)]
+    );
+
+    // The Auto Scaling group: one zone, its instances as alternatives, its capacities.
+    let asg = resource(&snap, tokyo["asg"].as_str().unwrap());
+    assert_eq!(asg["attributes"]["zones"], serde_json::json!(["apne1-az4"]));
+    assert_eq!(asg["attributes"]["desired_capacity"], 2);
+    assert_eq!(asg["attributes"]["min_size"], 2);
+    assert_eq!(asg["tags"]["linchpin:critical"], "true");
+    let asg_needs = requirement_members(asg);
+    assert_eq!(asg_needs.len(), 1);
+    assert_eq!(asg_needs[0].1.len(), 2, "both instances: {asg_needs:?}");
+
+    // RDS: single-AZ zonal; Multi-AZ over the primary and the inferred standby zones.
+    let ledger = resource(&snap, tokyo["ledger"].as_str().unwrap());
+    assert_eq!(
+        ledger["placement"],
+        serde_json::json!({"type": "zonal", "zone": "apne1-az4"})
+    );
+    assert_eq!(ledger["attributes"]["multi_az"], false);
+    let trading = resource(&snap, tokyo["trading"].as_str().unwrap());
+    assert_eq!(trading["placement"]["type"], "multi_zone");
+    assert_eq!(trading["placement"]["inferred"], true);
+    assert_eq!(trading["attributes"]["multi_az"], true);
+
+    // The interface endpoint lives in its two subnets' zones.
+    let endpoint = resource(&snap, &ec2_arn(TOKYO, "vpc-endpoint", &tokyo["endpoint"]));
+    assert_eq!(
+        endpoint["placement"]["zones"],
+        serde_json::json!(["apne1-az1", "apne1-az4"])
+    );
+
+    // The second region, and a resource only the tagging API knows.
+    let virginia = &ids[VIRGINIA];
+    let reporting = resource(&snap, &ec2_arn(VIRGINIA, "instance", &virginia["instance"]));
+    assert!(
+        reporting["placement"]["zone"]
+            .as_str()
+            .unwrap()
+            .starts_with("use1-az")
+    );
+    let bucket = resource(&snap, "arn:aws:s3:::exchange-archive");
+    assert_eq!(bucket["kind"], "aws:s3:bucket");
+    assert_eq!(bucket["placement"]["type"], "regional");
+    // Bucket ARNs carry no region: it is the region whose tagging API listed the bucket (moto
+    // lists every bucket in every region; AWS only in the bucket's own).
+    assert!(
+        bucket["region"] == VIRGINIA || bucket["region"] == TOKYO,
+        "{bucket}"
+    );
+    assert_eq!(bucket["tags"]["team"], "ledger");
+
+    // Unused default VPCs are left out.
+    assert!(
+        snap["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["attributes"]["is_default"] != true),
+        "default VPC resources kept"
+    );
+
+    // Coverage: every read complete, each with its request count; every operation is in the
+    // read-only policy.
+    let coverage = snap["coverage"].as_array().unwrap();
+    assert!(
+        coverage.iter().all(|c| c["status"] == "complete"),
+        "{coverage:?}"
+    );
+    assert!(coverage.iter().all(|c| c["calls"].as_u64().unwrap() >= 1));
+    let policy = policy_actions();
+    for record in coverage {
+        let action = format!(
+            "{}:{}",
+            record["service"].as_str().unwrap(),
+            record["operation"].as_str().unwrap()
+        );
+        assert!(
+            policy.contains(&action),
+            "{action} called but not in policy/linchpin-readonly.json"
+        );
+    }
+
+    // The acceptance audit: zone-ID cut sets, the NAT gateway and the single-AZ database.
+    let out = linchpin_aws(
+        &[
+            "audit",
+            "--aws",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            TOKYO,
+            "--region",
+            VIRGINIA,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let findings = report["findings"].as_array().unwrap();
+    let fired = |rule: &str, resource: &str| {
+        findings.iter().any(|f| {
+            f["rule"] == rule
+                && f["resources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r == resource)
+        })
+    };
+    assert!(
+        findings.iter().any(|f| f["rule"] == "zone-cut-set"
+            && f["domains"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["kind"] == "zone" && d["id"] == "apne1-az4")),
+        "zone cut set apne1-az4: {:#?}",
+        findings
+            .iter()
+            .map(|f| (&f["rule"], &f["domains"]))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        fired("aws-nat-gateway-cross-zone", &nat_arn),
+        "NAT gateway finding"
+    );
+    assert!(
+        fired(
+            "aws-rds-instance-single-az",
+            tokyo["ledger"].as_str().unwrap()
+        ),
+        "single-AZ RDS finding"
+    );
+    assert!(
+        fired(
+            "aws-autoscaling-single-zone",
+            tokyo["asg"].as_str().unwrap()
+        ),
+        "one-zone ASG finding"
+    );
+    assert!(
+        fired(
+            "aws-elb-targets-fewer-zones",
+            tokyo["alb"].as_str().unwrap()
+        ),
+        "ALB targets in fewer zones"
+    );
+    assert!(
+        !fired(
+            "aws-rds-instance-single-az",
+            tokyo["trading"].as_str().unwrap()
+        ),
+        "Multi-AZ RDS is fine"
+    );
+
+    // After a reset the emulator is empty, and so is the next crawl (nothing cached).
+    moto.reset();
+    let (output, empty) = crawl_to(&moto, &dir.path().join("empty.json"), &[]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        empty["resources"],
+        serde_json::json!([]),
+        "only unused default VPCs exist after a reset"
+    );
+}
+
+#[test]
+fn a_failing_service_is_a_coverage_gap_and_the_crawl_goes_on() {
+    let moto = Moto::start();
+    let ids = moto.seed();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("partial.json");
+    // Every service at moto except RDS, whose endpoint refuses connections.
+    let env = [
+        ("AWS_ENDPOINT_URL", moto.url.as_str()),
+        ("AWS_ENDPOINT_URL_RDS", "http://127.0.0.1:9"),
+    ];
+    let output = linchpin_aws(
+        &[
+            "crawl",
+            "aws",
+            "--region",
+            TOKYO,
+            "--max-attempts",
+            "1",
+            "--output",
+            path.to_str().unwrap(),
+        ],
+        &env,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "partial exit code: {stderr}");
+    assert!(
+        stderr.contains("coverage incomplete") && stderr.contains("rds:DescribeDBInstances"),
+        "{stderr}"
+    );
+    let snap: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("snapshot still written"))
+            .unwrap();
+    let failed: BTreeSet<String> = snap["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "failed")
+        .map(|c| {
+            assert_eq!(c["account"], "123456789012");
+            assert_eq!(c["region"], TOKYO);
+            assert!(
+                c["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("endpoint unreachable"),
+                "{c}"
+            );
+            format!(
+                "{}:{}",
+                c["service"].as_str().unwrap(),
+                c["operation"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        BTreeSet::from([
+            "rds:DescribeDBClusters".to_string(),
+            "rds:DescribeDBInstances".to_string()
+        ])
+    );
+    // The rest was read.
+    let tokyo = &ids[TOKYO];
+    resource(&snap, tokyo["alb"].as_str().unwrap());
+    resource(&snap, &ec2_arn(TOKYO, "natgateway", &tokyo["nat"]));
+    // The tagged database is still there, seen by the tagging API, and unplaced: never
+    // silently safe.
+    let ledger = resource(&snap, tokyo["ledger"].as_str().unwrap());
+    assert_eq!(ledger["placement"]["type"], "unknown");
+    assert_eq!(ledger["attributes"]["seen_by"], "tagging api");
+
+    // The audit reports the gap and exits with the partial code.
+    let out = linchpin_aws(
+        &[
+            "audit",
+            "--aws",
+            "--region",
+            TOKYO,
+            "--max-attempts",
+            "1",
+            "--format",
+            "json",
+        ],
+        &env,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gaps: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "coverage-gap")
+        .collect();
+    assert_eq!(gaps.len(), 2, "one coverage-gap finding per failed read");
+    // A failing finding threshold still wins: exit 1 says there is risk regardless.
+    let out = linchpin_aws(
+        &[
+            "audit",
+            "--aws",
+            "--region",
+            TOKYO,
+            "--max-attempts",
+            "1",
+            "--fail-on",
+            "high",
+        ],
+        &env,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn no_credentials_is_an_input_error() {
+    let output = linchpin_aws(
+        &[
+            "crawl",
+            "aws",
+            "--region",
+            TOKYO,
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--max-attempts",
+            "1",
+        ],
+        &[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot read any account"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn aws_options_need_aws() {
+    let out = common::linchpin(&["audit", "--demo", "--region", TOKYO]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--region needs --aws"));
+}
+
+/// The actions of the read-only policy.
+fn policy_actions() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/linchpin-readonly.json"),
+    )
+    .unwrap();
+    let policy: Value = serde_json::from_str(&text).unwrap();
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The operations the crawler's code calls, read from its source: every SDK request is a
+/// builder method (`describe_vpcs()`, `get_resources()`, …) called on a client variable —
+/// `client` in a service's file, `ec2` or `sts` in the crawl driver.
+fn called_operations() -> BTreeSet<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/aws");
+    let mut called = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for prefix in [".describe_", ".get_", ".list_"] {
+            for (at, _) in text.match_indices(prefix) {
+                let rest = &text[at + 1..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if !rest[name.len()..].starts_with("()") {
+                    continue;
+                }
+                // The receiver: the identifier before the dot, across line breaks.
+                let before = text[..at].trim_end();
+                let receiver: String = before
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                let service = match (receiver.as_str(), file.as_str()) {
+                    ("client", "ec2") | ("ec2", _) => "ec2",
+                    ("client", "elbv2") => "elasticloadbalancing",
+                    ("client", "autoscaling") => "autoscaling",
+                    ("client", "rds") => "rds",
+                    ("client", "tagging") => "tag",
+                    ("sts", _) => "sts",
+                    _ => continue,
+                };
+                called.insert(format!("{service}:{}", name.replace('_', "")));
+            }
+        }
+    }
+    called
+}
+
+/// IAM actions compare case-insensitively; the SDK's method names drop the capitals.
+fn normalise(actions: &BTreeSet<String>) -> BTreeSet<String> {
+    actions.iter().map(|a| a.to_ascii_lowercase()).collect()
+}
+
+#[test]
+fn the_read_only_policy_lists_exactly_the_operations_the_code_calls() {
+    let called = called_operations();
+    assert!(called.len() >= 15, "the scan found the calls: {called:?}");
+    let policy = normalise(&policy_actions());
+    let missing: Vec<_> = called.difference(&policy).collect();
+    let unused: Vec<_> = policy.difference(&called).collect();
+    assert!(
+        missing.is_empty(),
+        "called but not in policy/linchpin-readonly.json: {missing:?}"
+    );
+    assert!(
+        unused.is_empty(),
+        "in the policy but never called: {unused:?}"
+    );
+    let policy_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policy/linchpin-readonly.json"),
+    )
+    .unwrap();
+    for word in ["Put", "Create", "Delete", "Update", "Modify", "*\""] {
+        assert!(
+            !policy_text.contains(&format!(":{word}")),
+            "the policy must be read-only"
+        );
+    }
+}
