@@ -335,6 +335,102 @@ fn crawl_reads_zone_ids_placements_and_edges_then_audit_finds_the_risks() {
         "Multi-AZ RDS is fine"
     );
 
+    // Every enabled region of the partition, found with DescribeRegions.
+    let all = linchpin_aws(
+        &[
+            "crawl",
+            "aws",
+            "--endpoint-url",
+            &moto.url,
+            "--all-regions",
+            "--concurrency",
+            "16",
+        ],
+        &[],
+    );
+    assert_eq!(
+        all.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&all.stderr)
+    );
+    let all: Value = serde_json::from_slice(&all.stdout).expect("snapshot on stdout");
+    let regions: BTreeSet<&str> = all["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["operation"] == "DescribeAvailabilityZones")
+        .map(|c| c["region"].as_str().unwrap())
+        .collect();
+    assert!(
+        regions.len() > 10 && regions.contains(TOKYO) && regions.contains("eu-west-1"),
+        "{regions:?}"
+    );
+    assert!(
+        regions
+            .iter()
+            .all(|r| !r.starts_with("cn-") && !r.starts_with("us-gov-")),
+        "other partitions: {regions:?}"
+    );
+    assert!(
+        all["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["operation"] == "DescribeRegions")
+    );
+    resource(&all, &nat_arn);
+    resource(
+        &all,
+        &ec2_arn(VIRGINIA, "instance", &ids[VIRGINIA]["instance"]),
+    );
+
+    // One account per assumed role, each named by STS.
+    let roles = linchpin_aws(
+        &[
+            "crawl",
+            "aws",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            TOKYO,
+            "--assume-role",
+            "arn:aws:iam::111111111111:role/linchpin-audit",
+            "--assume-role",
+            "arn:aws:iam::123456789012:role/linchpin-audit",
+            "--external-id",
+            "audit-2026",
+        ],
+        &[],
+    );
+    assert_eq!(
+        roles.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&roles.stderr)
+    );
+    let roles: Value = serde_json::from_slice(&roles.stdout).unwrap();
+    assert_eq!(
+        roles["sources"],
+        serde_json::json!([{"kind": "aws", "name": "111111111111"}, {"kind": "aws", "name": "123456789012"}])
+    );
+    let accounts: BTreeSet<&str> = roles["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(accounts, BTreeSet::from(["111111111111", "123456789012"]));
+    // The estate was seeded in 123456789012 only.
+    assert_eq!(resource(&roles, &nat_arn)["account"], "123456789012");
+    assert!(
+        roles["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["account"] == "123456789012")
+    );
+
     // After a reset the emulator is empty, and so is the next crawl (nothing cached).
     moto.reset();
     let (output, empty) = crawl_to(&moto, &dir.path().join("empty.json"), &[]);

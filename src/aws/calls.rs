@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 
 use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::Semaphore;
 
@@ -56,7 +55,7 @@ impl Calls {
     ) -> Option<T>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let result = {
             let _permit = self
@@ -80,7 +79,7 @@ impl Calls {
     ) -> Vec<T>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let mut pages = Vec::new();
         loop {
@@ -118,7 +117,7 @@ impl Calls {
     ) -> Option<T>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let mut ledger = self.ledger.lock().expect("ledger lock");
         let tally = ledger
@@ -184,11 +183,11 @@ impl Calls {
 }
 
 /// One line saying why a call failed: the service's error code and message when it answered,
-/// else what stopped the request (unreachable endpoint, timeout).
+/// else what stopped the request (unreachable endpoint, timeout, an unreadable answer).
 pub fn describe<E, R>(error: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     match error {
         SdkError::ServiceError(service) => {
@@ -196,13 +195,33 @@ where
             match (err.code(), err.message()) {
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => code.to_string(),
-                _ => DisplayErrorContext(err).to_string(),
+                _ => chain(err),
             }
         }
-        SdkError::DispatchFailure(_) => {
-            format!("endpoint unreachable: {}", DisplayErrorContext(error))
+        SdkError::DispatchFailure(failure) => {
+            let reason = chain(error);
+            if reason.contains("credentials") && !failure.is_io() {
+                format!("no usable credentials: {reason}")
+            } else {
+                format!("endpoint unreachable: {reason}")
+            }
         }
-        SdkError::TimeoutError(_) => format!("timed out: {}", DisplayErrorContext(error)),
-        _ => DisplayErrorContext(error).to_string(),
+        SdkError::TimeoutError(_) => format!("timed out: {}", chain(error)),
+        SdkError::ResponseError(_) => format!("unreadable response: {}", chain(error)),
+        _ => chain(error),
     }
+}
+
+/// An error and its sources on one line, each message once.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(err) = next {
+        let text = err.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = err.source();
+    }
+    parts.join(": ")
 }

@@ -64,7 +64,7 @@ pub enum CrawlError {
     )]
     NoRegion,
     #[error(
-        "cannot read any account: {0}\n(check the credentials: AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, or the role given with --assume-role)"
+        "cannot read any account: {0}\n(check the credentials (AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID, --assume-role) and that the endpoint is reachable)"
     )]
     NoAccount(String),
     #[error("cannot start the async runtime: {0}")]
@@ -199,10 +199,17 @@ async fn base_config(options: &CrawlOptions, region: Option<&str>) -> SdkConfig 
 async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
     let calls = Calls::new(options.concurrency);
     let base = base_config(options, options.regions.first().map(String::as_str)).await;
-    let home_region = base
-        .region()
-        .map(|r| r.to_string())
-        .ok_or(CrawlError::NoRegion)?;
+    // The region for account-wide calls (STS, DescribeRegions): the first given, else the
+    // configured one; --all-regions needs none configured and starts from us-east-1.
+    let home_region = match base.region() {
+        Some(region) => region.to_string(),
+        None if options.all_regions => "us-east-1".to_string(),
+        None => return Err(CrawlError::NoRegion),
+    };
+    let base = base
+        .to_builder()
+        .region(Region::new(home_region.clone()))
+        .build();
 
     // The accounts: the default credentials', or one per assumed role.
     let mut credentials = Vec::new();
@@ -347,6 +354,8 @@ async fn enabled_regions(calls: &Calls, account: &Account, home: &str) -> Vec<St
         .await;
     match out {
         Some(out) => {
+            // Opted-in regions of the home region's partition (credentials do not cross
+            // partitions).
             let mut regions: Vec<String> = out
                 .regions()
                 .iter()
@@ -355,12 +364,28 @@ async fn enabled_regions(calls: &Calls, account: &Account, home: &str) -> Vec<St
                         .is_none_or(|s| s == "opt-in-not-required" || s == "opted-in")
                 })
                 .filter_map(|r| r.region_name().map(str::to_string))
+                .filter(|r| partition(r) == partition(home))
                 .collect();
             regions.sort();
             regions
         }
         // The gap is recorded; read at least the home region.
         None => vec![home.to_string()],
+    }
+}
+
+/// The partition of a region: `aws`, `aws-cn` or `aws-us-gov` (and the isolated ones).
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
     }
 }
 

@@ -198,8 +198,10 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(verbose: u8) {
+    // The SDK's credential chain warns about every provider it tries; the crawl reports the
+    // outcome itself, so those warnings only show with -v.
     let default = match verbose {
-        0 => "warn",
+        0 => "warn,aws_config=error",
         1 => "info",
         _ => "debug",
     };
