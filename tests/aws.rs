@@ -204,6 +204,74 @@ fn crawl_reads_zone_ids_placements_and_edges_then_audit_finds_the_risks() {
         serde_json::json!(["apne1-az1", "apne1-az4"])
     );
 
+    // ElastiCache: the group needs its primary, which lives in 1a.
+    let cache = resource(&snap, tokyo["cache_group"].as_str().unwrap());
+    assert_eq!(cache["placement"]["zone"], "apne1-az4");
+    assert_eq!(cache["attributes"]["automatic_failover"], false);
+    let member = format!(
+        "arn:aws:elasticache:{TOKYO}:123456789012:cluster:{}",
+        tokyo["cache_member"].as_str().unwrap()
+    );
+    assert_eq!(requirement_members(cache)[0].1, vec![member.clone()]);
+    assert_eq!(resource(&snap, &member)["placement"]["zone"], "apne1-az4");
+
+    // EFS: One Zone is zonal; a regional file system lives where its mount targets are.
+    let statements = resource(&snap, tokyo["efs_one_zone"].as_str().unwrap());
+    assert_eq!(
+        statements["placement"],
+        serde_json::json!({"type": "zonal", "zone": "apne1-az1"})
+    );
+    assert_eq!(
+        statements["attributes"]["availability_zone_name"],
+        "ap-northeast-1c"
+    );
+    let shared = resource(&snap, tokyo["efs_shared"].as_str().unwrap());
+    assert_eq!(
+        shared["placement"]["zones"],
+        serde_json::json!(["apne1-az1", "apne1-az4"])
+    );
+
+    // Lambda in a VPC needs any of its subnets; DynamoDB tables are regional.
+    let function = resource(&snap, tokyo["function"].as_str().unwrap());
+    assert_eq!(function["placement"]["type"], "regional");
+    assert_eq!(
+        requirement_members(function)[0].1,
+        vec![ec2_arn(TOKYO, "subnet", &tokyo["private"]["a"])]
+    );
+    let table = resource(&snap, tokyo["table"].as_str().unwrap());
+    assert_eq!(table["placement"]["type"], "regional");
+    assert_eq!(table["attributes"]["global_table"], false);
+
+    // Route 53 and CloudFront point at the ALB by DNS name; the crawl resolves the names.
+    let alb_arn = tokyo["alb"].as_str().unwrap();
+    let zone_arn = format!(
+        "arn:aws:route53:::hostedzone/{}",
+        tokyo["hosted_zone"].as_str().unwrap()
+    );
+    let record = resource(&snap, &format!("{zone_arn}/record/api.exchange.example/A"));
+    assert_eq!(record["placement"]["type"], "global");
+    let record_needs: Vec<Vec<String>> = requirement_members(record)
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(
+        record_needs,
+        vec![vec![zone_arn.clone()], vec![alb_arn.to_string()]]
+    );
+    assert!(
+        snap["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["name"] != "mail.exchange.example"),
+        "records pointing outside the estate are left out"
+    );
+    let distribution = resource(&snap, tokyo["distribution"].as_str().unwrap());
+    assert_eq!(
+        requirement_members(distribution),
+        vec![("origin alb".to_string(), vec![alb_arn.to_string()])]
+    );
+
     // The second region, and a resource only the tagging API knows.
     let virginia = &ids[VIRGINIA];
     let reporting = resource(&snap, &ec2_arn(VIRGINIA, "instance", &virginia["instance"]));
@@ -334,6 +402,15 @@ fn crawl_reads_zone_ids_placements_and_edges_then_audit_finds_the_risks() {
         ),
         "Multi-AZ RDS is fine"
     );
+    for (rule, key) in [
+        ("aws-elasticache-no-automatic-failover", "cache_group"),
+        ("aws-efs-one-zone", "efs_one_zone"),
+        ("aws-lambda-vpc-single-zone", "function"),
+        ("aws-dynamodb-critical-no-global-table", "table"),
+        ("aws-cloudfront-no-origin-failover", "distribution"),
+    ] {
+        assert!(fired(rule, tokyo[key].as_str().unwrap()), "{rule} on {key}");
+    }
 
     // Every enabled region of the partition, found with DescribeRegions.
     let all = linchpin_aws(
@@ -649,6 +726,12 @@ fn called_operations() -> BTreeSet<String> {
                     ("client", "autoscaling") => "autoscaling",
                     ("client", "rds") => "rds",
                     ("client", "tagging") => "tag",
+                    ("client", "elasticache") => "elasticache",
+                    ("client", "efs") => "elasticfilesystem",
+                    ("client", "lambda") => "lambda",
+                    ("client", "dynamodb") => "dynamodb",
+                    ("client", "route53") => "route53",
+                    ("client", "cloudfront") => "cloudfront",
                     ("sts", _) => "sts",
                     _ => continue,
                 };

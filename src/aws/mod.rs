@@ -10,9 +10,15 @@
 mod arn;
 mod autoscaling;
 mod calls;
+mod cloudfront;
+mod dynamodb;
 mod ec2;
+mod efs;
+mod elasticache;
 mod elbv2;
+mod lambda;
 mod rds;
+mod route53;
 mod tagging;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -130,6 +136,28 @@ impl RegionCtx {
             placement,
             requirements: Vec::new(),
         }
+    }
+}
+
+/// Requirement members that are DNS names (Route 53 targets, CloudFront origins) until they
+/// are resolved to the resources that answer for them.
+pub(crate) const DNS_PREFIX: &str = "dns:";
+
+/// A resource of a global service (Route 53, CloudFront): its control plane is in us-east-1.
+pub(crate) fn global_resource(account: &str, id: String, kind: &str, name: &str) -> Resource {
+    Resource {
+        id,
+        provider: "aws".into(),
+        account: Some(account.to_string()),
+        region: None,
+        kind: kind.into(),
+        name: name.into(),
+        tags: BTreeMap::new(),
+        attributes: BTreeMap::new(),
+        placement: Placement::Global {
+            control_plane_region: Some("us-east-1".into()),
+        },
+        requirements: Vec::new(),
     }
 }
 
@@ -273,11 +301,22 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
 
     let mut sources = Vec::new();
     let mut jobs = JoinSet::new();
+    let mut globals = JoinSet::new();
     for account in &accounts {
         sources.push(Source {
             kind: "aws".into(),
             name: account.id.clone(),
         });
+        progress.inc_length(GLOBAL_SERVICES as u64);
+        globals.spawn(crawl_global(
+            calls.clone(),
+            Scope {
+                account: account.id.clone(),
+                region: None,
+            },
+            account.config.clone(),
+            progress.clone(),
+        ));
         let regions = if options.all_regions {
             enabled_regions(&calls, account, &home_region).await
         } else if options.regions.is_empty() {
@@ -312,6 +351,14 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
         }
         tagged.push((region.account, region.region, region.tagged, region.found));
     }
+    while let Some(joined) = globals.join_next().await {
+        found.extend(
+            joined
+                .expect("global crawl does not panic")
+                .into_iter()
+                .flat_map(|f| f.resources),
+        );
+    }
     progress.finish_and_clear();
     tagged.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
     let mut stale_dropped = 0;
@@ -319,7 +366,7 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
         stale_dropped += merge_tags(&account, &region, tags, &mut region_found, &mut found);
         found.extend(region_found.into_iter().flat_map(|f| f.resources));
     }
-    let mut resources = prune_unused_defaults(found);
+    let mut resources = prune_unused_defaults(link_dns(found));
     resources.sort_by(|a, b| a.id.cmp(&b.id));
     resources.dedup_by(|a, b| a.id == b.id);
 
@@ -389,8 +436,31 @@ fn partition(region: &str) -> &'static str {
     }
 }
 
-/// The describers run per region (for the progress bar's length).
-const SERVICES: usize = 5;
+/// The describers run per region and per account (for the progress bar's length).
+const SERVICES: usize = 9;
+const GLOBAL_SERVICES: usize = 2;
+
+/// Read the global services of an account once.
+async fn crawl_global(
+    calls: Calls,
+    scope: Scope,
+    config: SdkConfig,
+    progress: ProgressBar,
+) -> Vec<Found> {
+    let (route53, cloudfront) = tokio::join!(
+        async {
+            let found = route53::crawl(&calls, &scope, &config).await;
+            progress.inc(1);
+            found
+        },
+        async {
+            let found = cloudfront::crawl(&calls, &scope, &config).await;
+            progress.inc(1);
+            found
+        },
+    );
+    vec![route53, cloudfront]
+}
 
 struct RegionResult {
     account: String,
@@ -445,7 +515,7 @@ async fn crawl_region(
         progress.inc(1);
         progress.set_message(format!("{account} {region} {service}"));
     };
-    let (ec2, elbv2, autoscaling, rds, tagged) = tokio::join!(
+    let (ec2, elbv2, autoscaling, rds, elasticache, efs, lambda, dynamodb, tagged) = tokio::join!(
         async {
             let found = ec2::crawl(&ctx).await;
             step("ec2");
@@ -467,6 +537,26 @@ async fn crawl_region(
             found
         },
         async {
+            let found = elasticache::crawl(&ctx).await;
+            step("elasticache");
+            found
+        },
+        async {
+            let found = efs::crawl(&ctx).await;
+            step("efs");
+            found
+        },
+        async {
+            let found = lambda::crawl(&ctx).await;
+            step("lambda");
+            found
+        },
+        async {
+            let found = dynamodb::crawl(&ctx).await;
+            step("dynamodb");
+            found
+        },
+        async {
             let found = tagging::crawl(&ctx).await;
             step("tagging");
             found
@@ -476,7 +566,16 @@ async fn crawl_region(
         account: account.clone(),
         region: region.clone(),
         zones,
-        found: vec![ec2, elbv2, autoscaling, rds],
+        found: vec![
+            ec2,
+            elbv2,
+            autoscaling,
+            rds,
+            elasticache,
+            efs,
+            lambda,
+            dynamodb,
+        ],
         tagged,
     }
 }
@@ -554,6 +653,84 @@ fn merge_tags(
         extra.push(resource);
     }
     dropped
+}
+
+/// Resolve `dns:` requirement members to the resources answering for those names: load
+/// balancers, CloudFront distributions and S3 buckets. Names that resolve to nothing the crawl
+/// found are dropped from their groups (and kept in the `unresolved_targets` attribute); a
+/// Route 53 record left with no target is dropped.
+fn link_dns(mut resources: Vec<Resource>) -> Vec<Resource> {
+    let mut by_name: HashMap<String, String> = HashMap::new();
+    for resource in &resources {
+        let name_attr = match resource.kind.as_str() {
+            "aws:elasticloadbalancing:loadbalancer" => "dns_name",
+            "aws:cloudfront:distribution" => "domain_name",
+            "aws:s3:bucket" => {
+                let bucket = resource.id.trim_start_matches("arn:aws:s3:::");
+                let mut names = vec![format!("{bucket}.s3.amazonaws.com")];
+                if let Some(region) = &resource.region {
+                    names.push(format!("{bucket}.s3.{region}.amazonaws.com"));
+                    names.push(format!("{bucket}.s3-website-{region}.amazonaws.com"));
+                    names.push(format!("{bucket}.s3-website.{region}.amazonaws.com"));
+                }
+                for name in names {
+                    by_name.insert(name, resource.id.clone());
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some(name) = resource.attributes.get(name_attr).and_then(|v| v.as_str()) {
+            by_name.insert(normalise_dns(name), resource.id.clone());
+        }
+    }
+    for resource in &mut resources {
+        let mut unresolved = Vec::new();
+        for group in &mut resource.requirements {
+            let resolve = |member: &str, unresolved: &mut Vec<String>| -> Option<String> {
+                let Some(name) = member.strip_prefix(DNS_PREFIX) else {
+                    return Some(member.to_string());
+                };
+                let found = by_name.get(&normalise_dns(name)).cloned();
+                if found.is_none() {
+                    unresolved.push(name.to_string());
+                }
+                found
+            };
+            if let Some(one) = group.requires.take() {
+                group.requires = resolve(&one, &mut unresolved);
+            }
+            if let Some(many) = group.any_of.take() {
+                let kept: Vec<String> = many
+                    .iter()
+                    .filter_map(|m| resolve(m, &mut unresolved))
+                    .collect();
+                group.any_of = (!kept.is_empty()).then_some(kept);
+            }
+        }
+        resource
+            .requirements
+            .retain(|g| g.requires.is_some() || g.any_of.is_some());
+        if !unresolved.is_empty() {
+            resource
+                .attributes
+                .insert("unresolved_targets".into(), unresolved.into());
+        }
+    }
+    resources.retain(|r| {
+        r.kind != "aws:route53:record"
+            || !r.attributes.contains_key("unresolved_targets")
+            || r.requirements.len() > 1
+    });
+    resources
+}
+
+/// A DNS name as compared: lower case, no trailing dot, no `dualstack.` prefix.
+fn normalise_dns(name: &str) -> String {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.strip_prefix("dualstack.")
+        .map(str::to_string)
+        .unwrap_or(name)
 }
 
 /// Default VPCs and their subnets appear in every region; keep them only when something else
