@@ -647,6 +647,74 @@ fn a_failing_service_is_a_coverage_gap_and_the_crawl_goes_on() {
 }
 
 #[test]
+fn access_denied_is_a_coverage_gap_named_as_such() {
+    // IAM is enforced after the six calls that create the users.
+    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "6")]);
+    let seeded = moto.run_seed("seed_denied.py");
+    let key = seeded["auditor"][0].as_str().unwrap();
+    let secret = seeded["auditor"][1].as_str().unwrap();
+    let out = linchpin_aws(
+        &[
+            "crawl",
+            "aws",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            TOKYO,
+            "--max-attempts",
+            "1",
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", key),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let snap: Value = serde_json::from_slice(&out.stdout).expect("snapshot on stdout");
+    // The denied service's reads are gaps that say why. (moto's IAM emulation also refuses
+    // the REST-protocol services — CloudFront, Route 53, EFS, Lambda — whatever the policy,
+    // so only the query-protocol services are asserted complete.)
+    let coverage = snap["coverage"].as_array().unwrap();
+    let status = |service: &str, operation: &str| {
+        let record = coverage
+            .iter()
+            .find(|c| c["service"] == service && c["operation"] == operation)
+            .unwrap_or_else(|| panic!("no coverage record for {service}:{operation}"));
+        (
+            record["status"].as_str().unwrap().to_string(),
+            record["error"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    for operation in ["DescribeDBInstances", "DescribeDBClusters"] {
+        let (state, error) = status("rds", operation);
+        assert_eq!(state, "failed");
+        assert!(
+            error.contains("access denied") || error.contains("AccessDenied"),
+            "{error}"
+        );
+    }
+    for (service, operation) in [
+        ("ec2", "DescribeSubnets"),
+        ("ec2", "DescribeInstances"),
+        ("elasticloadbalancing", "DescribeLoadBalancers"),
+        ("autoscaling", "DescribeAutoScalingGroups"),
+        ("tag", "GetResources"),
+    ] {
+        assert_eq!(
+            status(service, operation).0,
+            "complete",
+            "{service}:{operation}"
+        );
+    }
+    assert!(
+        stderr.contains("rds:DescribeDBInstances: access denied"),
+        "{stderr}"
+    );
+    resource(&snap, &ec2_arn(TOKYO, "subnet", &seeded["subnet"]));
+}
+
+#[test]
 fn no_credentials_is_an_input_error() {
     let output = linchpin_aws(
         &[

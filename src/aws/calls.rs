@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::Semaphore;
@@ -46,16 +47,15 @@ impl Calls {
 
     /// Make one request under the concurrency bound; record it. `None` when it failed (the
     /// failure is recorded with its reason).
-    pub async fn one<T, E, R>(
+    pub async fn one<T, E>(
         &self,
         scope: &Scope,
         service: &'static str,
         operation: &'static str,
-        request: impl Future<Output = Result<T, SdkError<E, R>>>,
+        request: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     ) -> Option<T>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + 'static,
     {
         let result = {
             let _permit = self
@@ -70,16 +70,15 @@ impl Calls {
 
     /// Read every page of a paginated call. On a failure the pages read so far are kept and
     /// the failure is recorded: the data is partial and the coverage says so.
-    pub async fn pages<T, E, R>(
+    pub async fn pages<T, E>(
         &self,
         scope: &Scope,
         service: &'static str,
         operation: &'static str,
-        mut stream: PaginationStream<Result<T, SdkError<E, R>>>,
+        mut stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
     ) -> Vec<T>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + 'static,
     {
         let mut pages = Vec::new();
         loop {
@@ -108,16 +107,15 @@ impl Calls {
         pages
     }
 
-    pub(crate) fn settle<T, E, R>(
+    pub(crate) fn settle<T, E>(
         &self,
         scope: &Scope,
         service: &'static str,
         operation: &'static str,
-        result: Result<T, SdkError<E, R>>,
+        result: Result<T, SdkError<E, HttpResponse>>,
     ) -> Option<T>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + 'static,
     {
         let mut ledger = self.ledger.lock().expect("ledger lock");
         let tally = ledger
@@ -184,10 +182,9 @@ impl Calls {
 
 /// One line saying why a call failed: the service's error code and message when it answered,
 /// else what stopped the request (unreachable endpoint, timeout, an unreadable answer).
-pub fn describe<E, R>(error: &SdkError<E, R>) -> String
+pub fn describe<E>(error: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + 'static,
 {
     match error {
         SdkError::ServiceError(service) => {
@@ -195,7 +192,12 @@ where
             match (err.code(), err.message()) {
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => code.to_string(),
-                _ => chain(err),
+                // An answer the SDK could not parse: its HTTP status still says what happened.
+                _ => match service.raw().status().as_u16() {
+                    401 | 403 => format!("access denied (HTTP {})", service.raw().status()),
+                    429 => format!("throttled (HTTP {})", service.raw().status()),
+                    status => format!("HTTP {status}: {}", chain(err)),
+                },
             }
         }
         SdkError::DispatchFailure(failure) => {

@@ -19,6 +19,11 @@ pub struct Moto {
 impl Moto {
     /// Start moto on a free port and wait until it answers.
     pub fn start() -> Moto {
+        Moto::start_with(&[])
+    }
+
+    /// Start moto with extra environment variables (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let check = Command::new("python3")
             .args(["-c", "import moto.server"])
             .output()
@@ -37,6 +42,7 @@ impl Moto {
                 "-p",
                 &port.to_string(),
             ])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -58,7 +64,14 @@ impl Moto {
 
     /// Seed the test estate (tests/fixtures/aws/seed.py) and return the ids it created.
     pub fn seed(&self) -> Value {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws/seed.py");
+        self.run_seed("seed.py")
+    }
+
+    /// Run a seed script of tests/fixtures/aws/ and return the JSON it prints.
+    pub fn run_seed(&self, name: &str) -> Value {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/aws")
+            .join(name);
         let out = Command::new("python3")
             .arg(script)
             .arg(&self.url)
