@@ -86,6 +86,10 @@ fn crawl_reads_zone_ids_placements_and_edges_then_audit_finds_the_risks() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "crawl failed: {stderr}");
     assert!(stderr.contains("requests"), "summary on stderr: {stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "no progress bar or colours when stderr is not a terminal: {stderr:?}"
+    );
 
     // The snapshot is valid input for the other commands.
     let check = common::linchpin(&[
@@ -712,6 +716,79 @@ fn access_denied_is_a_coverage_gap_named_as_such() {
         "{stderr}"
     );
     resource(&snap, &ec2_arn(TOKYO, "subnet", &seeded["subnet"]));
+}
+
+#[test]
+fn a_profile_gives_the_credentials_and_the_region() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(&config, "[profile audit]\nregion = eu-west-1\n").unwrap();
+    std::fs::write(
+        &credentials,
+        "[audit]\naws_access_key_id = profilekey\naws_secret_access_key = profilesecret\n",
+    )
+    .unwrap();
+    let out = linchpin_aws(
+        &[
+            "crawl",
+            "aws",
+            "--profile",
+            "audit",
+            "--endpoint-url",
+            &moto.url,
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", ""),
+            ("AWS_SECRET_ACCESS_KEY", ""),
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let regions: BTreeSet<&str> = snap["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["region"].as_str())
+        .collect();
+    assert_eq!(
+        regions,
+        BTreeSet::from(["eu-west-1"]),
+        "the profile's region"
+    );
+    // An unknown profile is an input error, not a partial crawl.
+    let out = linchpin_aws(
+        &[
+            "crawl",
+            "aws",
+            "--profile",
+            "nobody",
+            "--region",
+            TOKYO,
+            "--endpoint-url",
+            &moto.url,
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", ""),
+            ("AWS_SECRET_ACCESS_KEY", ""),
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

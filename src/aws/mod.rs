@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
@@ -207,11 +208,20 @@ struct Account {
 }
 
 async fn base_config(options: &CrawlOptions, region: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-        RetryConfig::adaptive()
-            .with_max_attempts(options.max_attempts.max(1))
-            .with_initial_backoff(Duration::from_millis(200)),
-    );
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(
+            RetryConfig::adaptive()
+                .with_max_attempts(options.max_attempts.max(1))
+                .with_initial_backoff(Duration::from_millis(200)),
+        )
+        // A request that hangs must not hang the crawl: it fails, is retried, and at worst
+        // becomes a coverage gap.
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
