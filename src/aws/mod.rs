@@ -252,7 +252,11 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
     // The accounts: the default credentials', or one per assumed role.
     let mut credentials = Vec::new();
     if options.assume_roles.is_empty() {
-        credentials.push(("default credentials".to_string(), base.clone()));
+        let label = match &options.profile {
+            Some(profile) => format!("profile {profile}"),
+            None => "default credentials".to_string(),
+        };
+        credentials.push((label, base.clone()));
     }
     for role in &options.assume_roles {
         let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
