@@ -792,6 +792,61 @@ fn a_profile_gives_the_credentials_and_the_region() {
 }
 
 #[test]
+fn an_interrupted_crawl_still_writes_what_it_read() {
+    let moto = Moto::start();
+    // EC2 answers from an endpoint that accepts connections and never replies, so the region
+    // hangs until the crawl is interrupted; the global services answer from moto.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("interrupted.json");
+    let mut child = common::moto::linchpin_aws_command(
+        &[
+            "crawl",
+            "aws",
+            "--region",
+            TOKYO,
+            "--output",
+            path.to_str().unwrap(),
+        ],
+        &[
+            ("AWS_ENDPOINT_URL", moto.url.as_str()),
+            ("AWS_ENDPOINT_URL_EC2", silent_url.as_str()),
+        ],
+    )
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("the binary starts");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let snap: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("snapshot written")).unwrap();
+    let coverage = snap["coverage"].as_array().unwrap();
+    let gap = coverage
+        .iter()
+        .find(|c| c["operation"] == "Crawl")
+        .expect("the unfinished region is a coverage gap");
+    assert_eq!(gap["region"], TOKYO);
+    assert_eq!(gap["status"], "failed");
+    assert!(gap["error"].as_str().unwrap().contains("interrupted"));
+    assert!(
+        coverage
+            .iter()
+            .any(|c| c["service"] == "route53" && c["status"] == "complete"),
+        "the finished global services are kept: {coverage:?}"
+    );
+    drop(silent);
+}
+
+#[test]
 fn no_credentials_is_an_input_error() {
     let output = linchpin_aws(
         &[

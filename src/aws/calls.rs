@@ -146,6 +146,17 @@ impl Calls {
             .is_some_and(|t| t.error.is_some())
     }
 
+    /// Record that a scope was not read to the end because the crawl was interrupted.
+    pub fn interrupted(&self, scope: &Scope) {
+        let mut ledger = self.ledger.lock().expect("ledger lock");
+        let tally = ledger
+            .entry((scope.clone(), "linchpin", "Crawl"))
+            .or_default();
+        tally
+            .error
+            .get_or_insert_with(|| "interrupted before it was read in full".into());
+    }
+
     /// Total requests made so far.
     pub fn total(&self) -> u64 {
         self.ledger

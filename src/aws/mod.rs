@@ -315,19 +315,21 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
 
     let mut sources = Vec::new();
     let mut jobs = JoinSet::new();
-    let mut globals = JoinSet::new();
+    let mut pending: BTreeSet<Scope> = BTreeSet::new();
     for account in &accounts {
         sources.push(Source {
             kind: "aws".into(),
             name: account.id.clone(),
         });
         progress.inc_length(GLOBAL_SERVICES as u64);
-        globals.spawn(crawl_global(
+        let scope = Scope {
+            account: account.id.clone(),
+            region: None,
+        };
+        pending.insert(scope.clone());
+        jobs.spawn(crawl_global(
             calls.clone(),
-            Scope {
-                account: account.id.clone(),
-                region: None,
-            },
+            scope,
             account.config.clone(),
             progress.clone(),
         ));
@@ -345,6 +347,10 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
                 .region(Region::new(region.clone()))
                 .build();
             progress.inc_length(SERVICES as u64);
+            pending.insert(Scope {
+                account: account.id.clone(),
+                region: Some(region.clone()),
+            });
             jobs.spawn(crawl_region(
                 calls.clone(),
                 account.id.clone(),
@@ -358,20 +364,52 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
     let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
     let mut found = Vec::new();
     let mut tagged = Vec::new();
-    while let Some(joined) = jobs.join_next().await {
-        let region = joined.expect("region crawl does not panic");
-        for zone in region.zones {
-            zones.entry(zone.id.clone()).or_insert(zone);
+    // Collect as jobs finish. On Ctrl-C, stop the rest and keep what was read: the regions not
+    // finished become coverage gaps, and the snapshot is still written.
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
         }
-        tagged.push((region.account, region.region, region.tagged, region.found));
+    };
+    tokio::pin!(interrupt);
+    let mut interrupted = false;
+    loop {
+        tokio::select! {
+            joined = jobs.join_next() => {
+                let Some(joined) = joined else { break };
+                let job = match joined {
+                    Ok(job) => job,
+                    Err(error) if error.is_cancelled() => continue,
+                    Err(error) => std::panic::resume_unwind(error.into_panic()),
+                };
+                match job {
+                    Job::Region(region) => {
+                        pending.remove(&Scope {
+                            account: region.account.clone(),
+                            region: Some(region.region.clone()),
+                        });
+                        for zone in region.zones {
+                            zones.entry(zone.id.clone()).or_insert(zone);
+                        }
+                        tagged.push((region.account, region.region, region.tagged, region.found));
+                    }
+                    Job::Global(scope, global) => {
+                        pending.remove(&scope);
+                        found.extend(global.into_iter().flat_map(|f| f.resources));
+                    }
+                }
+            }
+            () = &mut interrupt, if !interrupted => {
+                interrupted = true;
+                progress.suspend(|| {
+                    eprintln!("linchpin: interrupted: stopping the crawl and writing what was read");
+                });
+                jobs.abort_all();
+            }
+        }
     }
-    while let Some(joined) = globals.join_next().await {
-        found.extend(
-            joined
-                .expect("global crawl does not panic")
-                .into_iter()
-                .flat_map(|f| f.resources),
-        );
+    for scope in &pending {
+        calls.interrupted(scope);
     }
     progress.finish_and_clear();
     tagged.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
@@ -455,12 +493,7 @@ const SERVICES: usize = 9;
 const GLOBAL_SERVICES: usize = 2;
 
 /// Read the global services of an account once.
-async fn crawl_global(
-    calls: Calls,
-    scope: Scope,
-    config: SdkConfig,
-    progress: ProgressBar,
-) -> Vec<Found> {
+async fn crawl_global(calls: Calls, scope: Scope, config: SdkConfig, progress: ProgressBar) -> Job {
     let (route53, cloudfront) = tokio::join!(
         async {
             let found = route53::crawl(&calls, &scope, &config).await;
@@ -473,7 +506,13 @@ async fn crawl_global(
             found
         },
     );
-    vec![route53, cloudfront]
+    Job::Global(scope, vec![route53, cloudfront])
+}
+
+/// What a crawl job returns: one region of an account, or an account's global services.
+enum Job {
+    Region(RegionResult),
+    Global(Scope, Vec<Found>),
 }
 
 struct RegionResult {
@@ -490,7 +529,7 @@ async fn crawl_region(
     region: String,
     config: SdkConfig,
     progress: ProgressBar,
-) -> RegionResult {
+) -> Job {
     let scope = Scope {
         account: account.clone(),
         region: Some(region.clone()),
@@ -576,7 +615,7 @@ async fn crawl_region(
             found
         },
     );
-    RegionResult {
+    Job::Region(RegionResult {
         account: account.clone(),
         region: region.clone(),
         zones,
@@ -591,7 +630,7 @@ async fn crawl_region(
             dynamodb,
         ],
         tagged,
-    }
+    })
 }
 
 /// Put the tagging API's tags on the described resources; add the tagged resources no

@@ -110,6 +110,13 @@ impl Drop for Moto {
 /// Run `linchpin` against AWS-like endpoints with test credentials and none of the machine's
 /// own AWS configuration; `env` adds or overrides variables.
 pub fn linchpin_aws(args: &[&str], env: &[(&str, &str)]) -> Output {
+    linchpin_aws_command(args, env)
+        .output()
+        .expect("the binary runs")
+}
+
+/// The command `linchpin_aws` runs, to spawn and drive by hand.
+pub fn linchpin_aws_command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_linchpin"));
     for (key, _) in std::env::vars() {
         if key.starts_with("AWS_") {
@@ -129,5 +136,5 @@ pub fn linchpin_aws(args: &[&str], env: &[(&str, &str)]) -> Output {
     for (key, value) in env {
         command.env(key, value);
     }
-    command.output().expect("the binary runs")
+    command
 }
