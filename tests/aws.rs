@@ -800,7 +800,7 @@ fn an_interrupted_crawl_still_writes_what_it_read() {
     let silent_url = format!("http://{}", silent.local_addr().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("interrupted.json");
-    let mut child = common::moto::linchpin_aws_command(
+    let child = common::moto::linchpin_aws_command(
         &[
             "crawl",
             "aws",
