@@ -730,6 +730,12 @@ fn a_profile_gives_the_credentials_and_the_region() {
         "[audit]\naws_access_key_id = profilekey\naws_secret_access_key = profilesecret\n",
     )
     .unwrap();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", ""),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
+    ];
     let out = linchpin_aws(
         &[
             "crawl",
@@ -739,12 +745,7 @@ fn a_profile_gives_the_credentials_and_the_region() {
             "--endpoint-url",
             &moto.url,
         ],
-        &[
-            ("AWS_ACCESS_KEY_ID", ""),
-            ("AWS_SECRET_ACCESS_KEY", ""),
-            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
-            ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
-        ],
+        &env,
     );
     assert_eq!(
         out.status.code(),
@@ -776,12 +777,7 @@ fn a_profile_gives_the_credentials_and_the_region() {
             "--endpoint-url",
             &moto.url,
         ],
-        &[
-            ("AWS_ACCESS_KEY_ID", ""),
-            ("AWS_SECRET_ACCESS_KEY", ""),
-            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
-            ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
-        ],
+        &env,
     );
     assert_eq!(
         out.status.code(),

@@ -492,19 +492,27 @@ fn partition(region: &str) -> &'static str {
 const SERVICES: usize = 9;
 const GLOBAL_SERVICES: usize = 2;
 
+/// Run one describer and count it on the progress bar.
+async fn step<T>(progress: &ProgressBar, label: String, describer: impl Future<Output = T>) -> T {
+    let found = describer.await;
+    progress.inc(1);
+    progress.set_message(label);
+    found
+}
+
 /// Read the global services of an account once.
 async fn crawl_global(calls: Calls, scope: Scope, config: SdkConfig, progress: ProgressBar) -> Job {
     let (route53, cloudfront) = tokio::join!(
-        async {
-            let found = route53::crawl(&calls, &scope, &config).await;
-            progress.inc(1);
-            found
-        },
-        async {
-            let found = cloudfront::crawl(&calls, &scope, &config).await;
-            progress.inc(1);
-            found
-        },
+        step(
+            &progress,
+            format!("{} route53", scope.account),
+            route53::crawl(&calls, &scope, &config)
+        ),
+        step(
+            &progress,
+            format!("{} cloudfront", scope.account),
+            cloudfront::crawl(&calls, &scope, &config)
+        ),
     );
     Job::Global(scope, vec![route53, cloudfront])
 }
@@ -564,56 +572,17 @@ async fn crawl_region(
         config,
         zone_ids,
     });
-    let step = |service: &str| {
-        progress.inc(1);
-        progress.set_message(format!("{account} {region} {service}"));
-    };
+    let label = |service: &str| format!("{account} {region} {service}");
     let (ec2, elbv2, autoscaling, rds, elasticache, efs, lambda, dynamodb, tagged) = tokio::join!(
-        async {
-            let found = ec2::crawl(&ctx).await;
-            step("ec2");
-            found
-        },
-        async {
-            let found = elbv2::crawl(&ctx).await;
-            step("elasticloadbalancing");
-            found
-        },
-        async {
-            let found = autoscaling::crawl(&ctx).await;
-            step("autoscaling");
-            found
-        },
-        async {
-            let found = rds::crawl(&ctx).await;
-            step("rds");
-            found
-        },
-        async {
-            let found = elasticache::crawl(&ctx).await;
-            step("elasticache");
-            found
-        },
-        async {
-            let found = efs::crawl(&ctx).await;
-            step("efs");
-            found
-        },
-        async {
-            let found = lambda::crawl(&ctx).await;
-            step("lambda");
-            found
-        },
-        async {
-            let found = dynamodb::crawl(&ctx).await;
-            step("dynamodb");
-            found
-        },
-        async {
-            let found = tagging::crawl(&ctx).await;
-            step("tagging");
-            found
-        },
+        step(&progress, label("ec2"), ec2::crawl(&ctx)),
+        step(&progress, label("elasticloadbalancing"), elbv2::crawl(&ctx)),
+        step(&progress, label("autoscaling"), autoscaling::crawl(&ctx)),
+        step(&progress, label("rds"), rds::crawl(&ctx)),
+        step(&progress, label("elasticache"), elasticache::crawl(&ctx)),
+        step(&progress, label("efs"), efs::crawl(&ctx)),
+        step(&progress, label("lambda"), lambda::crawl(&ctx)),
+        step(&progress, label("dynamodb"), dynamodb::crawl(&ctx)),
+        step(&progress, label("tagging"), tagging::crawl(&ctx)),
     );
     Job::Region(RegionResult {
         account: account.clone(),
