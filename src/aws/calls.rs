@@ -96,14 +96,6 @@ impl Calls {
                 None => break,
             }
         }
-        if pages.is_empty() {
-            // An empty listing still made one request; make sure it is on the ledger.
-            self.ledger
-                .lock()
-                .expect("ledger lock")
-                .entry((scope.clone(), service, operation))
-                .or_default();
-        }
         pages
     }
 

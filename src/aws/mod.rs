@@ -36,9 +36,7 @@ pub use arn::Arn;
 use calls::Calls;
 pub use calls::Scope;
 
-use crate::snapshot::{
-    CoverageStatus, Placement, Resource, SNAPSHOT_SCHEMA, Snapshot, Source, Zone,
-};
+use crate::snapshot::{Placement, Resource, SNAPSHOT_SCHEMA, Snapshot, Source, Zone};
 
 /// What to crawl and how.
 #[derive(Debug, Clone, Default)]
@@ -85,16 +83,6 @@ pub struct Crawl {
     pub requests: u64,
     /// Resources the tagging API still lists although their describer no longer finds them.
     pub stale_dropped: usize,
-}
-
-impl Crawl {
-    /// True when every call succeeded.
-    pub fn complete(&self) -> bool {
-        self.snapshot
-            .coverage
-            .iter()
-            .all(|c| c.status == CoverageStatus::Complete)
-    }
 }
 
 /// Crawl AWS into a snapshot.

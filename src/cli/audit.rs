@@ -114,7 +114,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
             eprintln!("linchpin: {failing} finding(s) at or above {severity}");
         }
         Ok(ExitCode::from(1))
-    } else if !super::crawl::complete(&estate.snapshot) {
+    } else if !estate.snapshot.coverage_complete() {
         eprintln!("linchpin: the inventory is incomplete (see the coverage records); exit code 3");
         Ok(ExitCode::from(super::crawl::EXIT_PARTIAL))
     } else {

@@ -1,7 +1,7 @@
 //! `linchpin crawl aws`: read AWS accounts and regions into a snapshot file; and the AWS
 //! options `audit --aws` and `simulate --aws` share.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -160,27 +160,24 @@ impl AwsArgs {
     }
 }
 
-/// Whether a snapshot's coverage is complete.
-pub fn complete(snapshot: &Snapshot) -> bool {
-    snapshot
-        .coverage
-        .iter()
-        .all(|c| c.status == CoverageStatus::Complete)
+/// Write a snapshot as pretty JSON to FILE (atomically) or stdout.
+pub fn write_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(snapshot).context("cannot serialise the snapshot")?;
+    linchpin::output::write_output(path, |out| {
+        out.write_all(json.as_bytes())?;
+        out.write_all(b"\n")
+    })
+    .with_context(|| match path {
+        Some(path) => format!("cannot write {}", path.display()),
+        None => "cannot write to stdout".to_string(),
+    })
 }
 
 pub fn run(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
     let CrawlSource::Aws(args) = &args.source;
     let snapshot = args.aws.crawl()?;
-    let json = serde_json::to_string_pretty(&snapshot).context("cannot serialise the snapshot")?;
-    linchpin::output::write_output(args.output.as_deref(), |out| {
-        out.write_all(json.as_bytes())?;
-        out.write_all(b"\n")
-    })
-    .with_context(|| match &args.output {
-        Some(path) => format!("cannot write {}", path.display()),
-        None => "cannot write to stdout".to_string(),
-    })?;
-    Ok(if complete(&snapshot) {
+    write_snapshot(args.output.as_deref(), &snapshot)?;
+    Ok(if snapshot.coverage_complete() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PARTIAL)

@@ -88,12 +88,7 @@ impl EstateArgs {
             None if self.aws => {
                 let snapshot = self.aws_options.crawl()?;
                 if let Some(path) = &self.save_snapshot {
-                    let json = serde_json::to_string_pretty(&snapshot)?;
-                    linchpin::output::write_output(Some(path), |out| {
-                        out.write_all(json.as_bytes())?;
-                        out.write_all(b"\n")
-                    })
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                    crawl::write_snapshot(Some(path), &snapshot)?;
                 }
                 snapshot
             }

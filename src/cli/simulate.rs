@@ -53,7 +53,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let outcome = propagate(&estate, &failure);
     let report = SimulationReport::build(&estate, &failure, &outcome);
     args.output.write(|format, out| report.write(format, out))?;
-    if super::crawl::complete(&estate.snapshot) {
+    if estate.snapshot.coverage_complete() {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("linchpin: the inventory is incomplete (see the coverage records); exit code 3");

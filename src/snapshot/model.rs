@@ -34,6 +34,15 @@ pub struct Snapshot {
     pub resources: Vec<Resource>,
 }
 
+impl Snapshot {
+    /// True when every read of every source succeeded.
+    pub fn coverage_complete(&self) -> bool {
+        self.coverage
+            .iter()
+            .all(|c| c.status == CoverageStatus::Complete)
+    }
+}
+
 /// One origin of inventory data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
