@@ -21,3 +21,4 @@ pub mod selector;
 pub mod snapshot;
 pub mod synth;
 pub mod toml_doc;
+pub mod view;

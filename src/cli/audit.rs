@@ -1,7 +1,9 @@
 //! `linchpin audit`: scores, concentration, cut sets, SPOFs and findings.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 use linchpin::config;
 use linchpin::findings::Severity;
@@ -9,7 +11,7 @@ use linchpin::report::{AuditReport, Format, RulesUsed};
 use linchpin::rules::engine;
 use linchpin::{analysis, score};
 
-use super::{EstateArgs, OutputArgs, RuleArgs};
+use super::{EstateArgs, RuleArgs};
 
 /// Audit an estate: per provider and region, the scores, concentration, the single zones,
 /// regions, providers and resources that stop critical services, and findings with why and how
@@ -28,9 +30,73 @@ pub struct AuditArgs {
     #[command(flatten)]
     estate: EstateArgs,
     #[command(flatten)]
-    output: OutputArgs,
+    output: AuditOutput,
     #[command(flatten)]
     rules: RuleArgs,
+}
+
+/// Where and how to write the audit report.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct AuditOutput {
+    /// Output format; repeatable (or comma-separated) with --output-dir to write several at
+    /// once.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "table")]
+    format: Vec<Format>,
+    /// Write the report to FILE (atomically) instead of stdout; one format only.
+    #[arg(long, value_name = "FILE", conflicts_with = "output_dir")]
+    output: Option<PathBuf>,
+    /// Write each format to DIR/audit.EXT (txt, json, csv, md, html, sarif, junit.xml),
+    /// creating DIR. Every report is rendered before any file is written.
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+}
+
+impl AuditOutput {
+    /// The formats asked for, each once, in the order given.
+    fn formats(&self) -> Vec<Format> {
+        let mut formats = Vec::new();
+        for &format in &self.format {
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+        }
+        formats
+    }
+
+    /// Render every format to memory, then write: to DIR/audit.EXT, to the file, or stdout.
+    fn write(
+        &self,
+        mut render: impl FnMut(Format, &mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> anyhow::Result<()> {
+        let formats = self.formats();
+        if formats.len() > 1 && self.output_dir.is_none() {
+            anyhow::bail!("several --format values need --output-dir DIR");
+        }
+        let mut rendered = Vec::with_capacity(formats.len());
+        for &format in &formats {
+            let mut buffer = Vec::new();
+            render(format, &mut buffer)
+                .with_context(|| format!("cannot render the {format:?} report"))?;
+            rendered.push((format, buffer));
+        }
+        if let Some(dir) = &self.output_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for (format, buffer) in &rendered {
+                let path = dir.join(format!("audit.{}", format.extension()));
+                linchpin::output::write_atomic(&path, |out| out.write_all(buffer))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            return Ok(());
+        }
+        let (_, buffer) = &rendered[0];
+        linchpin::output::write_output(self.output.as_deref(), |out| out.write_all(buffer))
+            .with_context(|| match &self.output {
+                Some(path) => format!("cannot write {}", path.display()),
+                None => "cannot write to stdout".to_string(),
+            })
+    }
 }
 
 /// The `--fail-on` threshold.
@@ -49,7 +115,7 @@ fn parse_fail_on(text: &str) -> Result<FailOn, String> {
 }
 
 pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
-    super::check_distinct(&args.estate, &args.output)?;
+    super::check_distinct(&args.estate, args.output.output.as_deref())?;
     let (pack, config) = args.rules.load()?;
     let pack = config.apply(&pack);
     let estate = args.estate.load(&config.critical)?;
@@ -69,6 +135,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let suppressions = config.suppress(&mut findings, &estate, config::today());
     let scores = score::scores(&estate, &findings);
     let mut report = AuditReport::build(&estate, &analysis, findings, scores);
+    report.estate.input = args.estate.input();
     report.rules = RulesUsed {
         digest: pack.digest(),
         enabled: pack.rules.iter().map(|r| r.id.clone()).collect(),
@@ -96,7 +163,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(())
     })?;
-    if args.explain && args.output.format != Format::Table {
+    if args.explain && !args.output.formats().contains(&Format::Table) {
         eprint!("Score derivation\n{explanation}");
     }
     if !report.rule_errors.is_empty() {

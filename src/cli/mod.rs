@@ -14,7 +14,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use linchpin::config::Config;
 use linchpin::graph::{CriticalPolicy, Estate};
-use linchpin::report::Format;
+use linchpin::report::SimulationFormat;
 use linchpin::rules::RulePack;
 use linchpin::snapshot::{self, Snapshot};
 
@@ -76,6 +76,17 @@ pub struct EstateArgs {
 }
 
 impl EstateArgs {
+    /// The snapshot file the estate comes from, as reports name it (see
+    /// `EstateSummary::input`).
+    fn input(&self) -> Option<String> {
+        match (&self.snapshot, &self.save_snapshot) {
+            (Some(path), _) if path.as_os_str() == "-" => None,
+            (Some(path), _) | (None, Some(path)) => Some(path.display().to_string()),
+            (None, None) if self.demo => Some("examples/demo-snapshot.json".into()),
+            (None, None) => None,
+        }
+    }
+
     fn load(&self, policy: &CriticalPolicy) -> anyhow::Result<Estate> {
         let started = std::time::Instant::now();
         if !self.aws
@@ -132,9 +143,9 @@ impl RuleArgs {
     }
 }
 
-/// Refuse to write the report over the snapshot it is made from.
-fn check_distinct(estate: &EstateArgs, output: &OutputArgs) -> anyhow::Result<()> {
-    if let (Some(input), Some(out)) = (&estate.snapshot, &output.output)
+/// Refuse to write a report over the snapshot it is made from.
+fn check_distinct(estate: &EstateArgs, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    if let (Some(input), Some(out)) = (&estate.snapshot, output)
         && let (Ok(a), Ok(b)) = (std::fs::canonicalize(input), std::fs::canonicalize(out))
         && a == b
     {
@@ -146,13 +157,13 @@ fn check_distinct(estate: &EstateArgs, output: &OutputArgs) -> anyhow::Result<()
     Ok(())
 }
 
-/// Where and how to write the report.
+/// Where and how to write the simulation report.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = SimulationFormat::Table)]
+    format: SimulationFormat,
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -161,7 +172,7 @@ pub struct OutputArgs {
 impl OutputArgs {
     fn write(
         &self,
-        write: impl FnOnce(Format, &mut dyn std::io::Write) -> std::io::Result<()>,
+        write: impl FnOnce(SimulationFormat, &mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> anyhow::Result<()> {
         linchpin::output::write_output(self.output.as_deref(), |out| write(self.format, out))
             .with_context(|| match &self.output {

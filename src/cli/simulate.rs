@@ -45,7 +45,7 @@ fn parse_target(text: &str) -> Result<(String, String), String> {
 }
 
 pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
-    super::check_distinct(&args.estate, &args.output)?;
+    super::check_distinct(&args.estate, args.output.output.as_deref())?;
     // The config decides which resources are critical services.
     let (_, config) = args.rules.load()?;
     let estate = args.estate.load(&config.critical)?;

@@ -2,6 +2,10 @@
 //! as terminal tables, JSON or CSV. Writers take any `impl Write`; nothing here prints.
 
 mod csv_out;
+mod html;
+mod junit;
+mod markdown;
+mod sarif;
 mod table;
 
 use std::collections::BTreeMap;
@@ -16,20 +20,66 @@ use crate::findings::{Finding, RuleError, Severity};
 use crate::graph::{CriticalReason, DomainKind, DomainRef, Estate};
 use crate::score::Score;
 use crate::snapshot::{CoverageRecord, Source};
+use crate::view::View;
 
 /// The value of `schema` in an audit report.
 pub const REPORT_SCHEMA: &str = "linchpin.report/v1";
 /// The value of `schema` in a simulation report.
 pub const SIMULATION_SCHEMA: &str = "linchpin.simulation/v1";
 
-/// Output formats of `audit` and `simulate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Output formats of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Format {
     /// Terminal tables.
     Table,
-    /// The JSON document (`linchpin.report/v1` or `linchpin.simulation/v1`).
+    /// The JSON document (`linchpin.report/v1`).
     Json,
-    /// One CSV row per finding (audit) or per downed resource (simulate).
+    /// One CSV row per finding.
+    Csv,
+    /// A summary for a pull request or CI job page (GitHub-flavoured Markdown).
+    Markdown,
+    /// One self-contained HTML page with score cards, charts, the critical services'
+    /// dependency picture and the findings.
+    Html,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: one test case per rule and critical service or resource.
+    Junit,
+}
+
+impl Format {
+    pub const ALL: [Format; 7] = [
+        Format::Table,
+        Format::Json,
+        Format::Csv,
+        Format::Markdown,
+        Format::Html,
+        Format::Sarif,
+        Format::Junit,
+    ];
+
+    /// The file name extension for this format (without the dot).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit.xml",
+        }
+    }
+}
+
+/// Output formats of `simulate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimulationFormat {
+    /// Terminal tables.
+    Table,
+    /// The JSON document (`linchpin.simulation/v1`).
+    Json,
+    /// One CSV row per downed resource.
     Csv,
 }
 
@@ -52,6 +102,11 @@ impl Tool {
 /// What was audited.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EstateSummary {
+    /// The snapshot file the estate was read from (`--snapshot`, `--save-snapshot`, or for the
+    /// demo estate its committed copy `examples/demo-snapshot.json`); absent for an unsaved
+    /// crawl. SARIF results point at it when no infrastructure-as-code file is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
     pub sources: Vec<Source>,
     pub resources: usize,
     pub providers: Vec<String>,
@@ -105,7 +160,15 @@ pub struct AuditReport {
     pub rule_errors: Vec<RuleError>,
     /// What each suppression in the config did.
     pub suppressions: Vec<SuppressionUse>,
+    /// The critical services and what they require, for pictures (HTML); not part of the
+    /// JSON document.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub picture: View,
 }
+
+/// At most this many resources are drawn in the HTML report's dependency picture.
+pub const PICTURE_LIMIT: usize = 120;
 
 /// Which rules ran.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -152,6 +215,7 @@ impl AuditReport {
             schema: REPORT_SCHEMA.into(),
             tool: Tool::current(),
             estate: EstateSummary {
+                input: None,
                 sources: estate.snapshot.sources.clone(),
                 resources: estate.len(),
                 providers: names(DomainKind::Provider),
@@ -199,6 +263,15 @@ impl AuditReport {
             rules: RulesUsed::default(),
             rule_errors: Vec::new(),
             suppressions: Vec::new(),
+            picture: crate::view::dependencies(
+                estate,
+                &estate
+                    .critical
+                    .iter()
+                    .map(|s| s.resource)
+                    .collect::<Vec<_>>(),
+                PICTURE_LIMIT,
+            ),
         }
     }
 
@@ -215,6 +288,10 @@ impl AuditReport {
             Format::Table => table::audit(self, out),
             Format::Json => write_json(self, out),
             Format::Csv => csv_out::audit(self, out),
+            Format::Markdown => markdown::audit(self, out),
+            Format::Html => html::audit(self, out),
+            Format::Sarif => sarif::audit(self, out),
+            Format::Junit => junit::audit(self, out),
         }
     }
 }
@@ -333,11 +410,11 @@ impl SimulationReport {
         }
     }
 
-    pub fn write(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    pub fn write(&self, format: SimulationFormat, out: &mut dyn Write) -> std::io::Result<()> {
         match format {
-            Format::Table => table::simulation(self, out),
-            Format::Json => write_json(self, out),
-            Format::Csv => csv_out::simulation(self, out),
+            SimulationFormat::Table => table::simulation(self, out),
+            SimulationFormat::Json => write_json(self, out),
+            SimulationFormat::Csv => csv_out::simulation(self, out),
         }
     }
 }
