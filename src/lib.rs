@@ -8,6 +8,7 @@
 //! writes them out.
 
 pub mod analysis;
+pub mod audit;
 pub mod aws;
 pub mod config;
 pub mod demo;

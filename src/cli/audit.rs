@@ -7,9 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use linchpin::config;
 use linchpin::findings::Severity;
-use linchpin::report::{AuditReport, Format, RulesUsed};
-use linchpin::rules::engine;
-use linchpin::{analysis, score};
+use linchpin::report::Format;
 
 use super::{EstateArgs, RuleArgs};
 
@@ -77,7 +75,7 @@ impl AuditOutput {
         for &format in &formats {
             let mut buffer = Vec::new();
             render(format, &mut buffer)
-                .with_context(|| format!("cannot render the {format:?} report"))?;
+                .with_context(|| format!("cannot render the {} report", format.name()))?;
             rendered.push((format, buffer));
         }
         if let Some(dir) = &self.output_dir {
@@ -117,44 +115,10 @@ fn parse_fail_on(text: &str) -> Result<FailOn, String> {
 pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     super::check_distinct(&args.estate, args.output.output.as_deref())?;
     let (pack, config) = args.rules.load()?;
-    let pack = config.apply(&pack);
     let estate = args.estate.load(&config.critical)?;
-    let started = std::time::Instant::now();
-    let analysis = analysis::analyse(&estate);
-    tracing::debug!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "analyses done"
-    );
-    let evaluation = engine::run(&pack, &estate, &analysis);
-    tracing::debug!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        findings = evaluation.findings.len(),
-        "rules done"
-    );
-    let mut findings = evaluation.findings;
-    let suppressions = config.suppress(&mut findings, &estate, config::today());
-    let scores = score::scores(&estate, &findings);
-    let mut report = AuditReport::build(&estate, &analysis, findings, scores);
+    let mut report =
+        linchpin::audit::run(&estate, &pack, &config, &args.rules.rules, config::today());
     report.estate.input = args.estate.input();
-    report.rules = RulesUsed {
-        digest: pack.digest(),
-        enabled: pack.rules.iter().map(|r| r.id.clone()).collect(),
-        directories: args
-            .rules
-            .rules
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect(),
-        config: config.path.as_ref().map(|p| p.display().to_string()),
-    };
-    report.rule_errors = evaluation.errors;
-    report.suppressions = suppressions;
-    tracing::info!(
-        findings = report.findings.len(),
-        rules = pack.rules.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "analysed"
-    );
     let explanation: String = report.scores.iter().map(|s| s.explain()).collect();
     args.output.write(|format, out| {
         report.write(format, out)?;

@@ -18,6 +18,7 @@ use crate::analysis::{Analysis, Concentration, Failure, Outcome, PathStep, simul
 use crate::config::SuppressionUse;
 use crate::findings::{Finding, RuleError, Severity};
 use crate::graph::{CriticalReason, DomainKind, DomainRef, Estate};
+use crate::rules::{Controls, Docs, Rule};
 use crate::score::Score;
 use crate::snapshot::{CoverageRecord, Source};
 use crate::view::View;
@@ -57,6 +58,19 @@ impl Format {
         Format::Sarif,
         Format::Junit,
     ];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+        }
+    }
 
     /// The file name extension for this format (without the dot).
     pub fn extension(self) -> &'static str {
@@ -165,6 +179,45 @@ pub struct AuditReport {
     #[serde(skip)]
     #[schemars(skip)]
     pub picture: View,
+    /// The enabled rules' titles, documentation and controls, for formats that describe
+    /// rules (SARIF, JUnit, HTML); not part of the JSON document.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub catalog: Vec<RuleInfo>,
+}
+
+/// What formats need to know about a rule beyond its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    /// The rule's own severity (findings may carry another: SPOF severities, config).
+    pub severity: Severity,
+    /// `stable` or `preview`.
+    pub status: &'static str,
+    /// `analysis` or `resource`.
+    pub check_type: &'static str,
+    pub docs: Docs,
+    pub references: Vec<String>,
+    pub controls: Controls,
+    /// `rules/aws/x.toml` for built-ins, the file path otherwise.
+    pub origin: String,
+}
+
+impl From<&Rule> for RuleInfo {
+    fn from(rule: &Rule) -> Self {
+        RuleInfo {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            severity: rule.severity,
+            status: rule.status.as_str(),
+            check_type: rule.check_type(),
+            docs: rule.docs.clone(),
+            references: rule.references.clone(),
+            controls: rule.controls.clone(),
+            origin: rule.origin.clone(),
+        }
+    }
 }
 
 /// At most this many resources are drawn in the HTML report's dependency picture.
@@ -263,6 +316,7 @@ impl AuditReport {
             rules: RulesUsed::default(),
             rule_errors: Vec::new(),
             suppressions: Vec::new(),
+            catalog: Vec::new(),
             picture: crate::view::dependencies(
                 estate,
                 &estate
