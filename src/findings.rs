@@ -95,6 +95,9 @@ pub struct Finding {
     /// report but neither fail the run nor lower a score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppressed>,
+    /// With `--baseline`: whether the finding is new since the baseline report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::diff::BaselineState>,
 }
 
 /// Why a finding is suppressed.
@@ -193,6 +196,7 @@ impl Sink {
             remediation,
             controls: rule.controls.clone(),
             suppressed: None,
+            baseline: None,
         });
     }
 }

@@ -324,6 +324,24 @@ impl Estate {
                 .is_some_and(|home| self.ancestry(home).any(|d| d == domain))
     }
 
+    /// A resource by id, or by name when exactly one resource has that name.
+    pub fn find_resource(&self, id_or_name: &str) -> Result<ResourceIx, String> {
+        if let Some(&ix) = self.index.get(id_or_name) {
+            return Ok(ix);
+        }
+        let named: Vec<ResourceIx> = (0..self.len() as ResourceIx)
+            .filter(|&ix| self.resource(ix).name == id_or_name)
+            .collect();
+        match named[..] {
+            [ix] => Ok(ix),
+            [] => Err(format!("no resource has the id or name `{id_or_name}`")),
+            _ => Err(format!(
+                "{} resources have the name `{id_or_name}`; give the id",
+                named.len()
+            )),
+        }
+    }
+
     /// Whether a resource is a modelling construct with no failure domain of its own.
     pub fn is_logical(&self, ix: ResourceIx) -> bool {
         matches!(self.resource(ix).placement, Placement::Logical)

@@ -3,7 +3,8 @@
 //! Built by a breadth-first walk from the chosen services along requirement edges, so a
 //! picture of a few services in a million-resource estate costs only what it shows.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, Write};
 
 use crate::graph::{Estate, ResourceIx};
 
@@ -176,4 +177,282 @@ pub fn dependencies(estate: &Estate, services: &[ResourceIx], limit: usize) -> V
 pub fn whole(estate: &Estate) -> View {
     let all: Vec<ResourceIx> = (0..estate.len() as ResourceIx).collect();
     dependencies(estate, &all, usize::MAX)
+}
+
+/// Nodes grouped by failure domain: provider → region → zone, each level with the nodes drawn
+/// directly in it. Logical nodes are in `loose`.
+#[derive(Default)]
+struct Tree<'a> {
+    loose: Vec<usize>,
+    providers: BTreeMap<&'a str, ProviderBox<'a>>,
+}
+
+#[derive(Default)]
+struct ProviderBox<'a> {
+    nodes: Vec<usize>,
+    regions: BTreeMap<&'a str, RegionBox<'a>>,
+}
+
+#[derive(Default)]
+struct RegionBox<'a> {
+    nodes: Vec<usize>,
+    zones: BTreeMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Tree<'a> {
+    fn of(view: &'a View) -> Self {
+        let mut tree = Tree::default();
+        for (i, node) in view.nodes.iter().enumerate() {
+            match node.cluster() {
+                None => tree.loose.push(i),
+                Some(Cluster::Provider { provider }) => {
+                    tree.providers.entry(provider).or_default().nodes.push(i)
+                }
+                Some(Cluster::Region { provider, region }) => tree
+                    .providers
+                    .entry(provider)
+                    .or_default()
+                    .regions
+                    .entry(region)
+                    .or_default()
+                    .nodes
+                    .push(i),
+                Some(Cluster::Zone {
+                    provider,
+                    region,
+                    zone,
+                }) => tree
+                    .providers
+                    .entry(provider)
+                    .or_default()
+                    .regions
+                    .entry(region)
+                    .or_default()
+                    .zones
+                    .entry(zone)
+                    .or_default()
+                    .push(i),
+            }
+        }
+        tree
+    }
+}
+
+/// A double-quoted DOT string.
+fn dot_quote(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            c if c.is_control() => quoted.push(' '),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// The view as Graphviz DOT: failure domains as nested clusters (provider, region, zone),
+/// critical services bold, `any of` edges dashed, each edge labelled with its group.
+pub fn dot(view: &View, out: &mut dyn Write) -> io::Result<()> {
+    let tree = Tree::of(view);
+    writeln!(out, "digraph linchpin {{")?;
+    writeln!(out, "  rankdir=LR;")?;
+    writeln!(out, "  compound=true;")?;
+    writeln!(
+        out,
+        "  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=Helvetica];"
+    )?;
+    writeln!(out, "  edge [fontname=Helvetica, fontsize=9];")?;
+    let node = |out: &mut dyn Write, indent: &str, i: usize| -> io::Result<()> {
+        let n = &view.nodes[i];
+        let style = if n.critical {
+            ", penwidth=2.5, fillcolor=\"#fde2e1\""
+        } else {
+            ""
+        };
+        let zones = if n.placement == "multi_zone" {
+            format!("\n{}", n.zones.join(", "))
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{indent}n{i} [label={}, tooltip={}{style}];",
+            dot_quote(&format!("{}\n{}{zones}", n.name, n.kind)),
+            dot_quote(&n.id)
+        )
+    };
+    for (p, (provider, pbox)) in tree.providers.iter().enumerate() {
+        writeln!(out, "  subgraph cluster_p{p} {{")?;
+        writeln!(
+            out,
+            "    label={}; style=rounded; color=\"#555555\";",
+            dot_quote(&format!("provider {provider}"))
+        )?;
+        for (r, (region, rbox)) in pbox.regions.iter().enumerate() {
+            writeln!(out, "    subgraph cluster_p{p}_r{r} {{")?;
+            writeln!(
+                out,
+                "      label={}; style=rounded; color=\"#1f77b4\";",
+                dot_quote(&format!("region {region}"))
+            )?;
+            for (z, (zone, nodes)) in rbox.zones.iter().enumerate() {
+                writeln!(out, "      subgraph cluster_p{p}_r{r}_z{z} {{")?;
+                writeln!(
+                    out,
+                    "        label={}; style=\"rounded,dashed\"; color=\"#2ca02c\";",
+                    dot_quote(&format!("zone {zone}"))
+                )?;
+                for &i in nodes {
+                    node(out, "        ", i)?;
+                }
+                writeln!(out, "      }}")?;
+            }
+            for &i in &rbox.nodes {
+                node(out, "      ", i)?;
+            }
+            writeln!(out, "    }}")?;
+        }
+        for &i in &pbox.nodes {
+            node(out, "    ", i)?;
+        }
+        writeln!(out, "  }}")?;
+    }
+    for &i in &tree.loose {
+        node(out, "  ", i)?;
+    }
+    for edge in &view.edges {
+        let style = if edge.group.starts_with("any of") {
+            ", style=dashed"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  n{} -> n{} [label={}{style}];",
+            edge.from,
+            edge.to,
+            dot_quote(&edge.group)
+        )?;
+    }
+    if view.omitted > 0 {
+        writeln!(
+            out,
+            "  omitted [shape=note, label={}];",
+            dot_quote(&format!("{} more resources not drawn", view.omitted))
+        )?;
+    }
+    writeln!(out, "}}")
+}
+
+/// Text for a Mermaid label inside double quotes: quotes and markup as entity codes.
+fn mermaid_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => escaped.push_str("#quot;"),
+            '<' => escaped.push_str("#lt;"),
+            '>' => escaped.push_str("#gt;"),
+            '#' => escaped.push_str("#35;"),
+            '|' => escaped.push_str("#124;"),
+            '`' => escaped.push_str("#96;"),
+            c if c.is_control() => escaped.push(' '),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// The view as a Mermaid flowchart: failure domains as nested subgraphs, critical services
+/// in the `critical` class, `any of` edges dotted, each edge labelled with its group.
+pub fn mermaid(view: &View, out: &mut dyn Write) -> io::Result<()> {
+    let tree = Tree::of(view);
+    writeln!(out, "flowchart LR")?;
+    let node = |out: &mut dyn Write, indent: &str, i: usize| -> io::Result<()> {
+        let n = &view.nodes[i];
+        let zones = if n.placement == "multi_zone" {
+            format!("<br/>{}", mermaid_text(&n.zones.join(", ")))
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{indent}n{i}[\"{}<br/><small>{}</small>{zones}\"]",
+            mermaid_text(&n.name),
+            mermaid_text(&n.kind)
+        )
+    };
+    for (p, (provider, pbox)) in tree.providers.iter().enumerate() {
+        writeln!(
+            out,
+            "  subgraph p{p}[\"provider {}\"]",
+            mermaid_text(provider)
+        )?;
+        for (r, (region, rbox)) in pbox.regions.iter().enumerate() {
+            writeln!(
+                out,
+                "    subgraph p{p}_r{r}[\"region {}\"]",
+                mermaid_text(region)
+            )?;
+            for (z, (zone, nodes)) in rbox.zones.iter().enumerate() {
+                writeln!(
+                    out,
+                    "      subgraph p{p}_r{r}_z{z}[\"zone {}\"]",
+                    mermaid_text(zone)
+                )?;
+                for &i in nodes {
+                    node(out, "        ", i)?;
+                }
+                writeln!(out, "      end")?;
+            }
+            for &i in &rbox.nodes {
+                node(out, "      ", i)?;
+            }
+            writeln!(out, "    end")?;
+        }
+        for &i in &pbox.nodes {
+            node(out, "    ", i)?;
+        }
+        writeln!(out, "  end")?;
+    }
+    for &i in &tree.loose {
+        node(out, "  ", i)?;
+    }
+    for edge in &view.edges {
+        let arrow = if edge.group.starts_with("any of") {
+            "-.->"
+        } else {
+            "-->"
+        };
+        writeln!(
+            out,
+            "  n{} {arrow}|\"{}\"| n{}",
+            edge.from,
+            mermaid_text(&edge.group),
+            edge.to
+        )?;
+    }
+    if view.omitted > 0 {
+        writeln!(
+            out,
+            "  omitted[\"{} more resources not drawn\"]",
+            view.omitted
+        )?;
+    }
+    writeln!(out, "  classDef critical stroke-width:3px,fill:#fde2e1")?;
+    let critical: Vec<String> = view
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.critical)
+        .map(|(i, _)| format!("n{i}"))
+        .collect();
+    if !critical.is_empty() {
+        writeln!(out, "  class {} critical", critical.join(","))?;
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ fn help(args: &[&str]) -> String {
 
 #[test]
 fn committed_schemas_are_current() {
-    for name in ["snapshot", "report", "simulation"] {
+    for name in ["snapshot", "report", "simulation", "diff"] {
         let path = format!("{}/schemas/{name}.v1.json", env!("CARGO_MANIFEST_DIR"));
         let mut current =
             serde_json::to_string_pretty(&linchpin::report::json_schema(name).unwrap()).unwrap();
@@ -51,7 +51,9 @@ fn rule_ids_are_stable() {
 #[test]
 fn help_texts() {
     insta::assert_snapshot!("help", help(&["--help"]));
-    for command in ["audit", "crawl", "simulate", "generate", "schema", "rules"] {
+    for command in [
+        "audit", "crawl", "simulate", "graph", "diff", "generate", "schema", "rules",
+    ] {
         insta::assert_snapshot!(format!("help-{command}"), help(&[command, "--help"]));
     }
     insta::assert_snapshot!("help-crawl-aws", help(&["crawl", "aws", "--help"]));

@@ -233,7 +233,10 @@ fn simulate_several_failures_and_resources() {
 fn simulate_rejects_unknown_targets() {
     for (arg, message) in [
         ("zone=apne1-az9", "no such zone; known: apne1-az1"),
-        ("resource=nothing", "no resource has this id or name"),
+        (
+            "resource=nothing",
+            "no resource has the id or name `nothing`",
+        ),
         ("rack=r1", "unknown kind `rack`"),
         ("apne1-az4", "is not KIND=ID"),
     ] {

@@ -21,6 +21,14 @@ pub struct AuditArgs {
     /// medium, low, info, or never.
     #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
     fail_on: FailOn,
+    /// Compare with a previous JSON report (`audit --format json`): each finding is marked new
+    /// or unchanged by its fingerprint, and the report lists the fixed ones.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: exit 1 when a new unsuppressed finding at or above this severity
+    /// exists: critical, high, medium, low, info, or never.
+    #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on, requires = "baseline")]
+    fail_on_new: FailOn,
     /// Print how each score is derived, rule by rule (in the table report; on stderr with
     /// other formats, so machine-readable output stays clean).
     #[arg(long)]
@@ -104,7 +112,7 @@ pub enum FailOn {
     AtOrAbove(Severity),
 }
 
-fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+pub fn parse_fail_on(text: &str) -> Result<FailOn, String> {
     if text == "never" {
         Ok(FailOn::Never)
     } else {
@@ -114,11 +122,18 @@ fn parse_fail_on(text: &str) -> Result<FailOn, String> {
 
 pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     super::check_distinct(&args.estate, args.output.output.as_deref())?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(linchpin::diff::load_report(path).context("--baseline")?),
+        None => None,
+    };
     let (pack, config) = args.rules.load()?;
     let estate = args.estate.load(&config.critical)?;
     let mut report =
         linchpin::audit::run(&estate, &pack, &config, &args.rules.rules, config::today());
     report.estate.input = args.estate.input();
+    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
+        linchpin::diff::mark(&mut report, baseline, &path.display().to_string());
+    }
     let explanation: String = report.scores.iter().map(|s| s.explain()).collect();
     args.output.write(|format, out| {
         report.write(format, out)?;
@@ -140,10 +155,22 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         FailOn::Never => 0,
         FailOn::AtOrAbove(severity) => report.count_at_or_above(severity),
     };
-    if failing > 0 {
-        if let FailOn::AtOrAbove(severity) = args.fail_on {
-            eprintln!("linchpin: {failing} finding(s) at or above {severity}");
+    if failing > 0
+        && let FailOn::AtOrAbove(severity) = args.fail_on
+    {
+        eprintln!("linchpin: {failing} finding(s) at or above {severity}");
+    }
+    let failing_new = match args.fail_on_new {
+        FailOn::Never => 0,
+        FailOn::AtOrAbove(severity) => {
+            let count = linchpin::diff::new_at_or_above(&report, severity);
+            if count > 0 {
+                eprintln!("linchpin: {count} new finding(s) at or above {severity}");
+            }
+            count
         }
+    };
+    if failing + failing_new > 0 {
         Ok(ExitCode::from(1))
     } else if !estate.snapshot.coverage_complete() {
         eprintln!("linchpin: the inventory is incomplete (see the coverage records); exit code 3");

@@ -2,7 +2,9 @@
 
 mod audit;
 mod crawl;
+mod diff;
 mod generate;
+mod graph;
 mod rules;
 mod schema;
 mod simulate;
@@ -44,6 +46,8 @@ enum Command {
     Audit(audit::AuditArgs),
     Crawl(crawl::CrawlArgs),
     Simulate(simulate::SimulateArgs),
+    Graph(graph::GraphArgs),
+    Diff(diff::DiffArgs),
     Rules(rules::RulesArgs),
     Generate(generate::GenerateArgs),
     Schema(schema::SchemaArgs),
@@ -190,6 +194,8 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => audit::run(args),
         Command::Crawl(args) => crawl::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Schema(args) => schema::run(args),

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-/// Print the JSON Schema of the snapshot, audit report or simulation report document.
+/// Print the JSON Schema of the snapshot, audit report, simulation report or diff document.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Which document.
@@ -17,6 +17,8 @@ enum Document {
     Snapshot,
     Report,
     Simulation,
+    /// The output of `linchpin diff --format json`.
+    Diff,
 }
 
 pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
@@ -24,6 +26,7 @@ pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
         Document::Snapshot => "snapshot",
         Document::Report => "report",
         Document::Simulation => "simulation",
+        Document::Diff => "diff",
     };
     let schema = linchpin::report::json_schema(name).expect("every document has a schema");
     linchpin::output::write_output(None, |out| {

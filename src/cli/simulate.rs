@@ -66,21 +66,10 @@ fn resolve(estate: &Estate, targets: &[(String, String)]) -> anyhow::Result<Fail
     let mut failure = Failure::default();
     for (kind, id) in targets {
         if kind == "resource" {
-            if let Some(&ix) = estate.index.get(id.as_str()) {
-                failure.resources.push(ix);
-                continue;
-            }
-            let named: Vec<u32> = (0..estate.len() as u32)
-                .filter(|&ix| estate.resource(ix).name == *id)
-                .collect();
-            match named[..] {
-                [ix] => failure.resources.push(ix),
-                [] => bail!("--fail resource={id}: no resource has this id or name"),
-                _ => bail!(
-                    "--fail resource={id}: {} resources have this name; give the id",
-                    named.len()
-                ),
-            }
+            let ix = estate
+                .find_resource(id)
+                .map_err(|err| anyhow::anyhow!("--fail resource={id}: {err}"))?;
+            failure.resources.push(ix);
             continue;
         }
         let domain_kind = DomainKind::parse(kind).expect("validated by the parser");

@@ -105,7 +105,7 @@ pub struct Tool {
 }
 
 impl Tool {
-    fn current() -> Self {
+    pub fn current() -> Self {
         Tool {
             name: env!("CARGO_PKG_NAME").into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -174,6 +174,10 @@ pub struct AuditReport {
     pub rule_errors: Vec<RuleError>,
     /// What each suppression in the config did.
     pub suppressions: Vec<SuppressionUse>,
+    /// With `--baseline`: the comparison with the baseline report (each finding also carries
+    /// its `baseline` state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::diff::Baseline>,
     /// The critical services and what they require, for pictures (HTML); not part of the
     /// JSON document.
     #[serde(skip)]
@@ -316,6 +320,7 @@ impl AuditReport {
             rules: RulesUsed::default(),
             rule_errors: Vec::new(),
             suppressions: Vec::new(),
+            baseline: None,
             catalog: Vec::new(),
             picture: crate::view::dependencies(
                 estate,
@@ -484,6 +489,7 @@ pub fn json_schema(document: &str) -> Option<serde_json::Value> {
         "snapshot" => return Some(crate::snapshot::json_schema()),
         "report" => schemars::schema_for!(AuditReport),
         "simulation" => schemars::schema_for!(SimulationReport),
+        "diff" => schemars::schema_for!(crate::diff::Diff),
         _ => return None,
     };
     Some(serde_json::to_value(schema).expect("a schema is always JSON"))

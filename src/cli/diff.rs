@@ -1,0 +1,74 @@
+//! `linchpin diff`: what changed between two audit reports.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use linchpin::diff;
+
+use super::audit::{FailOn, parse_fail_on};
+
+/// Compare two JSON audit reports (`audit --format json`): findings new, fixed and changed
+/// (matched by their stable fingerprint), and the scores, concentration and single-domain cut
+/// sets that moved.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes:\n  0  compared (whatever changed, unless --fail-on-new says otherwise)\n  1  new findings at or above --fail-on-new\n  2  usage or input error (unreadable or invalid report)"
+)]
+pub struct DiffArgs {
+    /// The earlier report.
+    #[arg(value_name = "OLD")]
+    old: PathBuf,
+    /// The later report.
+    #[arg(value_name = "NEW")]
+    new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when NEW has a new unsuppressed finding at or above this severity: critical,
+    /// high, medium, low, info, or never.
+    #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
+    fail_on_new: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// Plain text.
+    Text,
+    /// The JSON document (`linchpin.diff/v1`).
+    Json,
+    /// A summary for a pull request or CI job page.
+    Markdown,
+}
+
+pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let old = diff::load_report(&args.old)?;
+    let new = diff::load_report(&args.new)?;
+    let result = diff::compare(
+        &old,
+        &new,
+        &args.old.display().to_string(),
+        &args.new.display().to_string(),
+    );
+    linchpin::output::write_output(args.output.as_deref(), |out| match args.format {
+        DiffFormat::Text => result.write_text(out, false),
+        DiffFormat::Json => result.write_json(out),
+        DiffFormat::Markdown => result.write_text(out, true),
+    })
+    .with_context(|| match &args.output {
+        Some(path) => format!("cannot write {}", path.display()),
+        None => "cannot write to stdout".to_string(),
+    })?;
+    if let FailOn::AtOrAbove(severity) = args.fail_on_new {
+        let count = result.new_at_or_above(severity);
+        if count > 0 {
+            eprintln!("linchpin: {count} new finding(s) at or above {severity}");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
