@@ -85,6 +85,20 @@ fn baseline_marks_findings_new_unchanged_and_fixed() {
     assert_eq!(same["baseline"]["unchanged"], findings.len());
     assert_eq!(same["baseline"]["fixed"].as_array().unwrap().len(), 0);
 
+    // SARIF carries the state for code scanning.
+    let out = run(&[
+        "audit",
+        "--demo",
+        "--baseline",
+        demo.to_str().unwrap(),
+        "--format",
+        "sarif",
+    ]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    assert!(results.iter().all(|r| r["baselineState"] == "unchanged"));
+
     // The degraded estate: the single-AZ accounts-db is new and fails --fail-on-new high.
     let out = run(&[
         "audit",

@@ -372,11 +372,10 @@ fn result(finding: &Finding, rule_index: usize, uri: &str) -> SarifResult {
     }
 }
 
-/// The SARIF `baselineState` of a finding (`new`, `unchanged`, `updated` or `absent`) once
-/// findings are compared with a baseline report. Findings carry no such state yet, so every
-/// result leaves it out; this is the one place to derive it when they do.
-fn baseline_state(_finding: &Finding) -> Option<&'static str> {
-    None
+/// The SARIF `baselineState` of a finding (`new` or `unchanged`) when the audit was compared
+/// with a baseline report (`--baseline`); absent otherwise.
+fn baseline_state(finding: &Finding) -> Option<&'static str> {
+    finding.baseline.map(|state| state.as_str())
 }
 
 /// Names of the resources a finding's path passes through, by id.
