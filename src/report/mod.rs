@@ -6,6 +6,7 @@ mod html;
 mod junit;
 mod markdown;
 mod sarif;
+mod svg;
 mod table;
 
 use std::collections::BTreeMap;
