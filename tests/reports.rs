@@ -1,6 +1,6 @@
-//! `reports/` holds the demo estate's audit and a simulation in every format linchpin writes,
-//! so a newcomer can look before running anything. This test regenerates them and fails when
-//! the committed copies are stale (`LINCHPIN_BLESS=1 cargo test` rewrites them).
+//! `reports/` holds the demo estate's audit, a simulation and its graph in every format
+//! linchpin writes, so a newcomer can look before running anything. This test regenerates them
+//! and fails when the committed copies are stale (`LINCHPIN_BLESS=1 cargo test` rewrites them).
 
 use std::process::Command;
 
@@ -9,6 +9,16 @@ const REPORTS: &[(&str, &[&str])] = &[
     ("demo-audit.txt", &["audit", "--demo", "--format", "table"]),
     ("demo-audit.json", &["audit", "--demo", "--format", "json"]),
     ("demo-audit.csv", &["audit", "--demo", "--format", "csv"]),
+    ("demo-audit.md", &["audit", "--demo", "--format", "markdown"]),
+    ("demo-audit.html", &["audit", "--demo", "--format", "html"]),
+    ("demo-audit.sarif", &["audit", "--demo", "--format", "sarif"]),
+    ("demo-audit.junit.xml", &["audit", "--demo", "--format", "junit"]),
+    ("demo-graph.dot", &["graph", "--demo", "--format", "dot"]),
+    ("demo-graph.mmd", &["graph", "--demo", "--format", "mermaid"]),
+    (
+        "demo-graph-critical.mmd",
+        &["graph", "--demo", "--critical", "--format", "mermaid"],
+    ),
     (
         "demo-simulate-apne1-az4.txt",
         &[
