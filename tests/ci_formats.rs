@@ -313,12 +313,15 @@ fn demo_sarif_is_valid_and_meets_code_scanning_requirements() {
     );
 }
 
+/// What is broken, and how.
+type Breakage = (&'static str, fn(&mut Value));
+
 #[test]
 fn broken_sarif_fails_validation() {
     let validator = sarif_validator();
     let sarif = json(&["audit", "--demo", "--format", "sarif"]);
     assert!(schema_errors(&validator, &sarif).is_empty());
-    let breakages: [(&str, fn(&mut Value)); 5] = [
+    let breakages: [Breakage; 5] = [
         ("wrong version", |s| s["version"] = "2.0.0".into()),
         ("result without message", |s| {
             s["runs"][0]["results"][0]
@@ -771,4 +774,100 @@ fn junit_escapes_names_and_reports_rule_errors() {
     assert_eq!(count(&broken.attributes, "errors"), 1);
     assert!(broken.cases.iter().all(|c| c.name != "no findings"));
     assert!(count(&junit.attributes, "errors") >= 1);
+}
+
+#[test]
+fn every_rule_error_of_the_report_is_a_notification_and_an_error_case() {
+    // 103 instances on which the rule fails: the engine lists some and counts the rest.
+    let dir = tempfile::tempdir().unwrap();
+    let resources: Vec<Value> = (0..103)
+        .map(|n| {
+            serde_json::json!({
+                "id": format!("arn:aws:ec2:ap-northeast-1:111122223333:instance/i-{n}"),
+                "provider": "aws", "account": "111122223333", "region": "ap-northeast-1",
+                "kind": "aws:ec2:instance", "name": format!("box-{n}"),
+                "placement": {"type": "zonal", "zone": "apne1-az4"}
+            })
+        })
+        .collect();
+    let snapshot = serde_json::json!({
+        "schema": "linchpin.snapshot/v1",
+        "sources": [{"kind": "manifest", "name": "many rule errors"}],
+        "zones": [{"id": "apne1-az4", "provider": "aws", "region": "ap-northeast-1",
+                   "name": "ap-northeast-1a"}],
+        "resources": resources,
+    });
+    let snapshot_path = dir.path().join("snapshot.json");
+    std::fs::write(&snapshot_path, snapshot.to_string()).unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(rules.join("custom-broken-condition.toml"), FAILING_RULE).unwrap();
+    let audit = |format: &str| {
+        stdout_of(&[
+            "audit",
+            "--snapshot",
+            snapshot_path.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+            "--format",
+            format,
+        ])
+    };
+
+    let report: Value = serde_json::from_str(&audit("json")).unwrap();
+    let reported: Vec<&Value> = report["rule_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["rule"] == "custom-broken-condition")
+        .collect();
+    assert!(reported.len() > 1, "{report:#}");
+
+    let sarif: Value = serde_json::from_str(&audit("sarif")).unwrap();
+    let errors = schema_errors(&sarif_validator(), &sarif);
+    assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+    let notifications = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let rule_errors: Vec<&Value> = notifications
+        .iter()
+        .filter(|n| n["associatedRule"]["id"] == "custom-broken-condition")
+        .collect();
+    assert_eq!(rule_errors.len(), reported.len());
+    for (notification, error) in rule_errors.iter().zip(&reported) {
+        let text = notification["message"]["text"].as_str().unwrap();
+        assert!(text.contains(error["message"].as_str().unwrap()), "{text}");
+        if let Some(resource) = error["resource"].as_str() {
+            assert_eq!(
+                notification["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+                resource
+            );
+        }
+    }
+
+    let junit = parse_junit(&audit("junit"));
+    assert_counts_match(&junit);
+    let suite = junit
+        .suites
+        .iter()
+        .find(|s| s.attributes["name"] == "custom-broken-condition")
+        .unwrap();
+    assert_eq!(count(&suite.attributes, "errors"), reported.len());
+    assert_eq!(
+        suite.cases.len(),
+        reported.len(),
+        "no passing case beside errors"
+    );
+}
+
+/// Run `linchpin`, expect exit 0, and return stdout.
+fn stdout_of(args: &[&str]) -> String {
+    let out = linchpin(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

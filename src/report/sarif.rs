@@ -313,20 +313,17 @@ fn result(finding: &Finding, rule_index: usize, uri: &str) -> SarifResult {
             },
         }));
     }
-    let message = if finding.message.trim().is_empty() {
-        finding.title.clone()
-    } else {
-        finding.message.clone()
-    };
+    // Code scanning needs a message; fall back on the title, then the rule id.
+    let message = [&finding.message, &finding.title, &finding.rule]
+        .into_iter()
+        .find(|text| !text.trim().is_empty())
+        .unwrap_or(&finding.rule)
+        .clone();
     SarifResult {
         rule_id: finding.rule.clone(),
         rule_index,
         level: level(finding.severity),
-        message: Message::new(if message.trim().is_empty() {
-            finding.rule.clone()
-        } else {
-            message
-        }),
+        message: Message::new(message),
         locations: vec![Location {
             physical_location: Some(PhysicalLocation {
                 artifact_location: ArtifactLocation {
@@ -473,7 +470,8 @@ fn artifact_uri(path: &str) -> String {
     let path = path.replace('\\', "/");
     let mut uri = String::with_capacity(path.len() + 8);
     let bytes = path.as_bytes();
-    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    let drive =
+        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
     if drive {
         uri.push_str("file:///");
     } else if path.starts_with("//") {
@@ -773,6 +771,44 @@ mod tests {
         assert_eq!(artifact_uri("a:b/snap.json"), "./a:b/snap.json");
         assert_eq!(artifact_uri("snap#1%.json"), "snap%231%25.json");
         assert_eq!(artifact_uri("zoné.json"), "zon%C3%A9.json");
+    }
+
+    fn finding(n: usize, severity: Severity, suppressed: bool) -> Finding {
+        Finding {
+            id: format!("{n:016x}"),
+            rule: "resource-spof".into(),
+            title: "t".into(),
+            severity,
+            resources: vec![format!("r{n}")],
+            domains: Vec::new(),
+            services: Vec::new(),
+            provider: "aws".into(),
+            region: None,
+            message: "m".into(),
+            path: Vec::new(),
+            remediation: String::new(),
+            controls: Controls::default(),
+            suppressed: suppressed.then(|| crate::findings::Suppressed {
+                reason: "r".into(),
+                expires: None,
+                by: "linchpin.toml:1".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn above_the_result_limit_the_most_severe_open_findings_stay() {
+        let mut findings: Vec<Finding> = (0..RESULT_LIMIT + 2)
+            .map(|n| finding(n, Severity::Low, false))
+            .collect();
+        findings[7] = finding(7, Severity::Critical, true);
+        findings[RESULT_LIMIT + 1] = finding(RESULT_LIMIT + 1, Severity::High, false);
+        let kept = kept_findings(&findings);
+        assert_eq!(kept.iter().filter(|&&k| k).count(), RESULT_LIMIT);
+        assert!(kept[RESULT_LIMIT + 1], "the high finding stays");
+        assert!(!kept[7], "the suppressed one goes first");
+        assert!(!kept[RESULT_LIMIT], "then the last of equal severity");
+        assert!(kept_findings(&findings[..10]).iter().all(|&k| k));
     }
 
     #[test]
