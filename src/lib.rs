@@ -12,6 +12,7 @@ pub mod audit;
 pub mod aws;
 pub mod config;
 pub mod demo;
+pub mod evidence;
 pub mod findings;
 pub mod graph;
 pub mod output;

@@ -2,10 +2,12 @@
 
 mod audit;
 mod crawl;
+mod export;
 mod generate;
 mod rules;
 mod schema;
 mod simulate;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +49,8 @@ enum Command {
     Rules(rules::RulesArgs),
     Generate(generate::GenerateArgs),
     Schema(schema::SchemaArgs),
+    Export(export::ExportArgs),
+    Verify(verify::VerifyArgs),
 }
 
 /// Which estate to read.
@@ -193,6 +197,8 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     match result {
         Ok(code) => code,
