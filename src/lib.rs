@@ -13,6 +13,7 @@ pub mod aws;
 pub mod config;
 pub mod demo;
 pub mod diff;
+pub mod evidence;
 pub mod findings;
 pub mod graph;
 pub mod output;

@@ -9,12 +9,24 @@ const REPORTS: &[(&str, &[&str])] = &[
     ("demo-audit.txt", &["audit", "--demo", "--format", "table"]),
     ("demo-audit.json", &["audit", "--demo", "--format", "json"]),
     ("demo-audit.csv", &["audit", "--demo", "--format", "csv"]),
-    ("demo-audit.md", &["audit", "--demo", "--format", "markdown"]),
+    (
+        "demo-audit.md",
+        &["audit", "--demo", "--format", "markdown"],
+    ),
     ("demo-audit.html", &["audit", "--demo", "--format", "html"]),
-    ("demo-audit.sarif", &["audit", "--demo", "--format", "sarif"]),
-    ("demo-audit.junit.xml", &["audit", "--demo", "--format", "junit"]),
+    (
+        "demo-audit.sarif",
+        &["audit", "--demo", "--format", "sarif"],
+    ),
+    (
+        "demo-audit.junit.xml",
+        &["audit", "--demo", "--format", "junit"],
+    ),
     ("demo-graph.dot", &["graph", "--demo", "--format", "dot"]),
-    ("demo-graph.mmd", &["graph", "--demo", "--format", "mermaid"]),
+    (
+        "demo-graph.mmd",
+        &["graph", "--demo", "--format", "mermaid"],
+    ),
     (
         "demo-graph-critical.mmd",
         &["graph", "--demo", "--critical", "--format", "mermaid"],

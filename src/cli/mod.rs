@@ -3,11 +3,13 @@
 mod audit;
 mod crawl;
 mod diff;
+mod export;
 mod generate;
 mod graph;
 mod rules;
 mod schema;
 mod simulate;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +50,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     Graph(graph::GraphArgs),
     Diff(diff::DiffArgs),
+    Export(export::ExportArgs),
+    Verify(verify::VerifyArgs),
     Rules(rules::RulesArgs),
     Generate(generate::GenerateArgs),
     Schema(schema::SchemaArgs),
@@ -199,6 +203,8 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     match result {
         Ok(code) => code,

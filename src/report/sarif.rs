@@ -793,6 +793,7 @@ mod tests {
                 expires: None,
                 by: "linchpin.toml:1".into(),
             }),
+            baseline: None,
         }
     }
 

@@ -1,0 +1,303 @@
+//! `oscal/assessment-results.json`: the findings as an OSCAL 1.0.6 assessment-results
+//! document. Every UUID is a v5 UUID of what it names (a finding's id, a resource's id, a
+//! file's path), so the same finding keeps its UUID from run to run. The document cannot
+//! carry its own hash; `SHA256SUMS` does.
+
+use std::collections::BTreeMap;
+use std::io;
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::manifest::FileEntry;
+use crate::findings::Finding;
+use crate::graph::Estate;
+use crate::report::AuditReport;
+
+/// The OSCAL version the document follows.
+pub const OSCAL_VERSION: &str = "1.0.6";
+
+/// Extra property names (rule, severity, ...) live in this namespace.
+const NS: &str = "urn:linchpin:oscal";
+
+/// What the document is made from.
+pub(super) struct Context<'a> {
+    pub estate: &'a Estate,
+    pub report: &'a AuditReport,
+    pub run_id: Uuid,
+    pub started: &'a str,
+    pub finished: &'a str,
+    /// The other evidence files, each a back-matter resource with its hash.
+    pub files: &'a [FileEntry],
+}
+
+fn uuid_of(kind: &str, name: &str) -> String {
+    Uuid::new_v5(&super::namespace(), format!("{kind}:{name}").as_bytes()).to_string()
+}
+
+/// A NIST SP 800-53 id as an OSCAL control id: `CP-2(2)` → `cp-2.2`. None when the result
+/// would not be an OSCAL token.
+pub(super) fn control_id(nist: &str) -> Option<String> {
+    let mut id = String::with_capacity(nist.len());
+    for ch in nist.trim().chars() {
+        match ch {
+            '(' => id.push('.'),
+            ')' | ' ' => {}
+            c => id.push(c.to_ascii_lowercase()),
+        }
+    }
+    is_token(&id).then_some(id)
+}
+
+/// OSCAL's TokenDatatype (an XML NCName), restricted to ASCII.
+fn is_token(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// OSCAL's StringDatatype: non-empty, no leading or trailing whitespace, one line.
+fn one_line(text: &str) -> Option<String> {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!joined.is_empty()).then_some(joined)
+}
+
+fn prop(name: &str, value: &str) -> Option<Value> {
+    one_line(value).map(|value| json!({"name": name, "ns": NS, "value": value}))
+}
+
+fn media_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "json" => "application/json",
+        "csv" => "text/csv",
+        "md" => "text/markdown",
+        "html" => "text/html",
+        "sarif" => "application/sarif+json",
+        "xml" => "application/xml",
+        _ => "application/octet-stream",
+    }
+}
+
+pub(super) fn document(cx: &Context) -> io::Result<Vec<u8>> {
+    let report = cx.report;
+    let run = cx.run_id.to_string();
+    // Controls reviewed: the NIST ids of the enabled rules.
+    let mut reviewed: Vec<String> = report
+        .catalog
+        .iter()
+        .flat_map(|rule| rule.controls.nist80053.iter())
+        .filter_map(|id| control_id(id))
+        .collect();
+    reviewed.sort();
+    reviewed.dedup();
+    let selection = if reviewed.is_empty() {
+        json!({"description": "No enabled rule maps to a NIST SP 800-53 rev. 5 control."})
+    } else {
+        json!({
+            "description": "The NIST SP 800-53 rev. 5 controls the enabled rules give evidence for (mappings/controls.csv).",
+            "include-controls": reviewed.iter().map(|id| json!({"control-id": id})).collect::<Vec<_>>(),
+        })
+    };
+
+    // The resources findings name, once each, as inventory items.
+    let mut subjects: BTreeMap<&str, String> = BTreeMap::new();
+    for finding in &report.findings {
+        for resource in &finding.resources {
+            subjects
+                .entry(resource.as_str())
+                .or_insert_with(|| uuid_of("resource", resource));
+        }
+    }
+    let inventory: Vec<Value> = subjects
+        .iter()
+        .map(|(id, uuid)| {
+            let description = match cx.estate.index.get(*id) {
+                Some(&ix) => {
+                    let r = cx.estate.resource(ix);
+                    format!(
+                        "{} ({}, provider {}{})",
+                        r.label(),
+                        r.kind,
+                        r.provider,
+                        r.region
+                            .as_deref()
+                            .map_or_else(String::new, |region| format!(", region {region}"))
+                    )
+                }
+                None => id.to_string(),
+            };
+            let mut item = json!({"uuid": uuid, "description": description});
+            if let Some(p) = one_line(id) {
+                item["props"] = json!([{"name": "asset-id", "value": p}]);
+            }
+            item
+        })
+        .collect();
+
+    let observations: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| observation(f, &subjects, cx.finished))
+        .collect();
+    let findings: Vec<Value> = report.findings.iter().map(finding).collect();
+
+    let plan = uuid_of("assessment-plan", &run);
+    let mut resources = vec![json!({
+        "uuid": plan,
+        "title": "Assessment plan (none imported)",
+        "description": format!(
+            "linchpin imports no OSCAL assessment plan: the plan is its enabled rule pack (digest {}), listed in findings.json under rules and in mappings/controls.csv.",
+            report.rules.digest
+        ),
+    })];
+    for file in cx.files {
+        resources.push(json!({
+            "uuid": uuid_of("file", &file.path),
+            "title": file.path,
+            "rlinks": [{
+                "href": file.path,
+                "media-type": media_type(&file.path),
+                "hashes": [{"algorithm": "SHA-256", "value": file.sha256}],
+            }],
+        }));
+    }
+
+    let mut result = json!({
+        "uuid": uuid_of("result", &run),
+        "title": "linchpin resilience audit",
+        "description": format!(
+            "Automated audit of {} resources ({} providers, {} regions) for single zones, regions, providers and resources whose loss stops a critical service; {} findings, {} suppressed.",
+            report.estate.resources,
+            report.estate.providers.len(),
+            report.estate.regions.len(),
+            report.findings.len(),
+            report.suppressed,
+        ),
+        "start": cx.started,
+        "end": cx.finished,
+        "reviewed-controls": {"control-selections": [selection]},
+    });
+    if !inventory.is_empty() {
+        result["local-definitions"] = json!({"inventory-items": inventory});
+    }
+    if !observations.is_empty() {
+        result["observations"] = Value::Array(observations);
+        result["findings"] = Value::Array(findings);
+    }
+    let document = json!({
+        "assessment-results": {
+            "uuid": uuid_of("assessment-results", &run),
+            "metadata": {
+                "title": "linchpin evidence: assessment results",
+                "last-modified": cx.finished,
+                "version": report.tool.version,
+                "oscal-version": OSCAL_VERSION,
+                "props": [{"name": "run-id", "ns": NS, "value": run}],
+            },
+            "import-ap": {
+                "href": format!("#{plan}"),
+                "remarks": "A placeholder: see the back-matter resource it points to.",
+            },
+            "results": [result],
+            "back-matter": {"resources": resources},
+        }
+    });
+    let mut out = serde_json::to_vec_pretty(&document)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn observation(f: &Finding, subjects: &BTreeMap<&str, String>, collected: &str) -> Value {
+    let mut props: Vec<Value> = [
+        prop("finding-id", &f.id),
+        prop("rule", &f.rule),
+        prop("severity", f.severity.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(s) = &f.suppressed {
+        props.extend(prop("suppressed", &format!("{} ({})", s.reason, s.by)));
+    }
+    let mut obs = json!({
+        "uuid": uuid_of("observation", &f.id),
+        "title": f.title,
+        "description": f.message,
+        "props": props,
+        "methods": ["TEST"],
+        "types": ["finding"],
+        "relevant-evidence": [{
+            "href": "findings.json",
+            "description": format!("Finding {} in the audit report, with the requirement path that explains it.", f.id),
+        }],
+        "collected": collected,
+    });
+    let refs: Vec<Value> = f
+        .resources
+        .iter()
+        .filter_map(|r| {
+            subjects
+                .get(r.as_str())
+                .map(|uuid| json!({"subject-uuid": uuid, "type": "inventory-item", "title": r}))
+        })
+        .collect();
+    if !refs.is_empty() {
+        obs["subjects"] = Value::Array(refs);
+    }
+    obs
+}
+
+fn finding(f: &Finding) -> Value {
+    let nist: Vec<String> = f
+        .controls
+        .nist80053
+        .iter()
+        .filter_map(|id| control_id(id))
+        .collect();
+    // A finding has one target: its first NIST control, or the rule when it maps to none.
+    let (target, title) = match nist.first() {
+        Some(id) => (id.clone(), format!("NIST SP 800-53 rev. 5 {id}")),
+        None => (
+            control_id(&f.rule).unwrap_or_else(|| "linchpin-rule".into()),
+            format!("linchpin rule {}", f.rule),
+        ),
+    };
+    let mut props: Vec<Value> = [prop("rule", &f.rule), prop("severity", f.severity.as_str())]
+        .into_iter()
+        .flatten()
+        .collect();
+    props.extend(nist.iter().filter_map(|id| prop("nist-control", id)));
+    let mut status = json!({"state": "not-satisfied", "reason": "fail"});
+    if let Some(s) = &f.suppressed {
+        status["remarks"] = json!(format!("Suppressed by {}: {}", s.by, s.reason));
+    }
+    json!({
+        "uuid": uuid_of("finding", &f.id),
+        "title": f.title,
+        "description": format!("{}\n\nRemediation: {}", f.message, f.remediation),
+        "props": props,
+        "target": {
+            "type": "objective-id",
+            "target-id": target,
+            "title": title,
+            "status": status,
+        },
+        "related-observations": [{"observation-uuid": uuid_of("observation", &f.id)}],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nist_ids_become_oscal_control_ids() {
+        assert_eq!(control_id("CP-10").as_deref(), Some("cp-10"));
+        assert_eq!(control_id("CP-2(2)").as_deref(), Some("cp-2.2"));
+        assert_eq!(control_id("SC-5 (2)").as_deref(), Some("sc-5.2"));
+        assert_eq!(control_id("2(x)"), None);
+        assert_eq!(control_id(""), None);
+    }
+}
