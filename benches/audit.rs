@@ -3,8 +3,10 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use linchpin::graph::Estate;
+use linchpin::judge::score;
 use linchpin::rules::{RulePack, engine};
-use linchpin::{analysis, score, snapshot, synth};
+use linchpin::sources::synth;
+use linchpin::{analysis, snapshot};
 
 fn audit(c: &mut Criterion) {
     let generated = synth::generate(100_000, 1);
@@ -30,7 +32,7 @@ fn audit(c: &mut Criterion) {
     group.bench_function("simulate a region", |b| {
         let estate = Estate::build(generated.clone());
         let region = estate
-            .find_domain(linchpin::graph::DomainKind::Region, "ap-northeast-1")
+            .find_domain(linchpin::model::DomainKind::Region, "ap-northeast-1")
             .unwrap();
         b.iter(|| {
             analysis::propagate(

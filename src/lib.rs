@@ -2,26 +2,59 @@
 //! resources whose loss takes critical services down, and how concentrated the estate is on
 //! them.
 //!
-//! Data flows one way: a source writes a [`snapshot::Snapshot`]; [`graph::Estate`] indexes it
-//! into a failure-domain graph; [`analysis`] computes cut sets, single points of failure,
-//! concentration and what-if simulations; [`findings`] and [`score`] judge them; [`report`]
-//! writes them out.
+//! Data flows one way, and the module tree shows it:
+//!
+//! ```text
+//! sources ──► Snapshot ──► graph ──► analysis ──► rules ──► judge ──► report ──► drift, evidence
+//! (aws, demo,  (model,      (Estate)  (cut sets,    (rule     (config,  (documents  (baselines,
+//!  synth)      snapshot)              SPOFs, ...)   files)    scores)   + formats)  bundles)
+//! ```
+//!
+//! # Direction rules
+//!
+//! A module may import only the modules its row allows; `tests/architecture.rs` reads every
+//! `src/**/*.rs` and fails, naming file and line, on any other `crate::` path, on `clap`
+//! outside `cli/`, on an import cycle between top-level modules, and on a function over 120
+//! lines.
+//!
+//! | module     | owns                                                          | may import |
+//! |------------|---------------------------------------------------------------|------------|
+//! | `model`    | the shared documents: snapshot types, findings, scores, ...   | nothing    |
+//! | `diag`     | located diagnostics: source files, spans, JSON paths          | nothing    |
+//! | `snapshot` | loading and validating snapshots, their schema                | `model`, `diag` |
+//! | `sources`  | one per source (AWS, demo, synthetic), each yields a snapshot | `model`, `diag`, `snapshot` |
+//! | `graph`    | the indexed estate, critical services, selectors              | `model` |
+//! | `analysis` | kill sets, propagation, explanations, concentration           | `model`, `graph` |
+//! | `view`     | dependency views and their DOT and Mermaid drawings           | `model`, `graph` |
+//! | `rules`    | rule files: load, CEL, facts, engine, finding producers       | `model`, `diag`, `graph`, `analysis` |
+//! | `report`   | report documents and one writer per format                    | `model`, `graph`, `analysis`, `rules`, `view` |
+//! | `judge`    | config, suppressions, scores, the one audit run               | `model`, `diag`, `graph`, `analysis`, `rules`, `report` |
+//! | `drift`    | baseline marking and `diff`                                   | `model`, `diag`, `report` |
+//! | `evidence` | evidence bundles: manifest, OSCAL, DORA register, verify      | `model`, `snapshot`, `graph`, `analysis`, `rules`, `judge`, `report` |
+//! | `cli`      | the binary: one file per subcommand, clap, stdout, exit codes | everything; nothing imports it |
+//!
+//! `report` sits below `judge` because the audit run builds the report document; report
+//! writers only read what the run put there.
 
 pub mod analysis;
-pub mod audit;
-pub mod aws;
-pub mod config;
-pub mod demo;
-pub mod diff;
+pub mod diag;
+pub mod drift;
 pub mod evidence;
-pub mod findings;
 pub mod graph;
-pub mod output;
+pub mod judge;
+pub mod model;
 pub mod report;
 pub mod rules;
-pub mod score;
-pub mod selector;
 pub mod snapshot;
-pub mod synth;
-pub mod toml_doc;
+pub mod sources;
 pub mod view;
+
+/// The JSON Schema of a document linchpin reads or writes, by name: `snapshot`, `report`,
+/// `simulation` or `diff`.
+pub fn json_schema(document: &str) -> Option<serde_json::Value> {
+    match document {
+        "snapshot" => Some(snapshot::json_schema()),
+        "diff" => Some(drift::json_schema()),
+        other => report::json_schema(other),
+    }
+}

@@ -18,7 +18,7 @@ fn committed_schemas_are_current() {
     for name in ["snapshot", "report", "simulation", "diff"] {
         let path = format!("{}/schemas/{name}.v1.json", env!("CARGO_MANIFEST_DIR"));
         let mut current =
-            serde_json::to_string_pretty(&linchpin::report::json_schema(name).unwrap()).unwrap();
+            serde_json::to_string_pretty(&linchpin::json_schema(name).unwrap()).unwrap();
         current.push('\n');
         if std::env::var_os("LINCHPIN_BLESS").is_some() {
             std::fs::write(&path, &current).unwrap();
@@ -34,7 +34,7 @@ fn committed_schemas_are_current() {
 #[test]
 fn schema_command_prints_the_committed_schema() {
     let printed: serde_json::Value = serde_json::from_str(&help(&["schema", "snapshot"])).unwrap();
-    assert_eq!(printed, linchpin::report::json_schema("snapshot").unwrap());
+    assert_eq!(printed, linchpin::json_schema("snapshot").unwrap());
 }
 
 #[test]

@@ -384,7 +384,7 @@ fn output_is_written_atomically() {
 #[test]
 fn the_committed_demo_snapshot_is_current_and_audits_the_same() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo-snapshot.json");
-    let current = linchpin::demo::snapshot_json();
+    let current = linchpin::sources::demo::snapshot_json();
     if std::env::var_os("LINCHPIN_BLESS").is_some() {
         std::fs::write(path, &current).unwrap();
     }
@@ -401,7 +401,7 @@ fn the_committed_demo_snapshot_is_current_and_audits_the_same() {
 
 #[test]
 fn the_demo_is_big_enough_and_valid() {
-    let snapshot = linchpin::demo::snapshot();
+    let snapshot = linchpin::sources::demo::snapshot();
     assert!(snapshot.resources.len() >= 80);
     assert!(linchpin::snapshot::validate(&snapshot).is_empty());
     let providers: std::collections::BTreeSet<&str> = snapshot
@@ -429,7 +429,7 @@ fn snapshot_from_stdin() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let text = linchpin::demo::snapshot_json();
+    let text = linchpin::sources::demo::snapshot_json();
     child
         .stdin
         .take()
@@ -586,13 +586,13 @@ fn output_follows_links_keeps_permissions_and_spares_the_input() {
     );
 
     let snapshot = dir.path().join("estate.json");
-    std::fs::write(&snapshot, linchpin::demo::snapshot_json()).unwrap();
+    std::fs::write(&snapshot, linchpin::sources::demo::snapshot_json()).unwrap();
     let path = snapshot.to_str().unwrap();
     let out = linchpin(&["audit", "--snapshot", path, "--output", path]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is the snapshot being read"));
     assert_eq!(
         std::fs::read_to_string(&snapshot).unwrap(),
-        linchpin::demo::snapshot_json()
+        linchpin::sources::demo::snapshot_json()
     );
 }

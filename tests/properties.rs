@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use linchpin::analysis::{
-    Explainer, Failure, Lost, StepCause, components, domain_kill_sets, propagate,
-    resource_kill_sets, simulated_path,
+    Explainer, Failure, Lost, components, domain_kill_sets, propagate, resource_kill_sets,
+    simulated_path,
 };
-use linchpin::graph::{DomainKind, Estate};
-use linchpin::snapshot::{
-    Placement, RequirementGroup, Resource, SNAPSHOT_SCHEMA, Snapshot, Zone, validate,
+use linchpin::graph::Estate;
+use linchpin::model::{
+    DomainKind, Placement, RequirementGroup, Resource, SNAPSHOT_SCHEMA, Snapshot, StepCause, Zone,
 };
+use linchpin::snapshot::validate;
 use proptest::prelude::*;
 
 /// Regions and zones of the random estates: (provider, region, zones).

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::graph::{DomainIx, DomainKind, DomainRef, Estate};
+use crate::graph::{DomainIx, Estate};
+use crate::model::{DomainKind, DomainRef};
 
 /// Which resources a distribution counts.
 #[derive(

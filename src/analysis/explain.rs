@@ -4,60 +4,19 @@
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use super::killsets::KillSets;
 use super::propagate::{DownCause, Outcome};
-use crate::graph::{DomainRef, Estate, Group, GroupIx, ResourceIx};
+use crate::graph::{Estate, Group, GroupIx, ResourceIx};
+use crate::model::{PathStep, StepCause};
 
-/// One link of an explanation: this resource is down because of `cause`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct PathStep {
-    pub resource: String,
-    pub name: String,
-    pub kind: String,
-    pub cause: StepCause,
-}
-
-/// Why one step of a path is down.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum StepCause {
-    /// It requires `member`, which is down (the next step).
-    Requires {
-        member: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        label: Option<String>,
-    },
-    /// An `any_of` group needing `min` of `members` has `down` of them down; `member` (the
-    /// next step) is one of them.
-    AnyOf {
-        member: String,
-        down: u32,
-        members: u32,
-        min: u32,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        label: Option<String>,
-    },
-    /// Its placement lost these domains (the end of the path).
-    Placement {
-        placement: String,
-        domains: Vec<DomainRef>,
-    },
-    /// It failed itself (the end of the path).
-    Failed,
-}
-
-impl PathStep {
-    fn new(estate: &Estate, ix: ResourceIx, cause: StepCause) -> Self {
-        let resource = estate.resource(ix);
-        PathStep {
-            resource: resource.id.clone(),
-            name: resource.label().to_string(),
-            kind: resource.kind.clone(),
-            cause,
-        }
+/// The step of a path at resource `ix`, down because of `cause`.
+fn step(estate: &Estate, ix: ResourceIx, cause: StepCause) -> PathStep {
+    let resource = estate.resource(ix);
+    PathStep {
+        resource: resource.id.clone(),
+        name: resource.label().to_string(),
+        kind: resource.kind.clone(),
+        cause,
     }
 }
 
@@ -121,7 +80,7 @@ pub fn simulated_path(estate: &Estate, outcome: &Outcome, mut ix: ResourceIx) ->
     while let Some(cause) = &outcome.causes[ix as usize] {
         match cause {
             DownCause::Failed => {
-                path.push(PathStep::new(estate, ix, StepCause::Failed));
+                path.push(step(estate, ix, StepCause::Failed));
                 break;
             }
             DownCause::Placement(domains) => {
@@ -129,17 +88,13 @@ pub fn simulated_path(estate: &Estate, outcome: &Outcome, mut ix: ResourceIx) ->
                     placement: estate.resource(ix).placement.type_name().to_string(),
                     domains: domains.iter().map(|&d| estate.domain(d).to_ref()).collect(),
                 };
-                path.push(PathStep::new(estate, ix, cause));
+                path.push(step(estate, ix, cause));
                 break;
             }
             DownCause::Group { group, member } => {
                 let down = outcome.losses[*group as usize];
                 let group = &estate.groups[*group as usize];
-                path.push(PathStep::new(
-                    estate,
-                    ix,
-                    group_step(estate, group, *member, down),
-                ));
+                path.push(step(estate, ix, group_step(estate, group, *member, down)));
                 ix = *member;
             }
         }
@@ -281,10 +236,10 @@ impl<'a> Explainer<'a> {
         let Some((last, cause)) = end else {
             return Vec::new();
         };
-        let mut path = vec![PathStep::new(estate, last, cause)];
+        let mut path = vec![step(estate, last, cause)];
         let mut at = last;
-        while let Some(Some((previous, step))) = parent.get(&at) {
-            path.push(PathStep::new(estate, *previous, step.clone()));
+        while let Some(Some((previous, cause))) = parent.get(&at) {
+            path.push(step(estate, *previous, cause.clone()));
             at = *previous;
         }
         path.reverse();

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use linchpin::config;
-use linchpin::findings::Severity;
+use linchpin::judge::config;
+use linchpin::model::Severity;
 use linchpin::report::Format;
 
 use super::{EstateArgs, RuleArgs};
@@ -91,13 +91,13 @@ impl AuditOutput {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             for (format, buffer) in &rendered {
                 let path = dir.join(format!("audit.{}", format.extension()));
-                linchpin::output::write_atomic(&path, |out| out.write_all(buffer))
+                super::output::write_atomic(&path, |out| out.write_all(buffer))
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
             return Ok(());
         }
         let (_, buffer) = &rendered[0];
-        linchpin::output::write_output(self.output.as_deref(), |out| out.write_all(buffer))
+        super::output::write_output(self.output.as_deref(), |out| out.write_all(buffer))
             .with_context(|| match &self.output {
                 Some(path) => format!("cannot write {}", path.display()),
                 None => "cannot write to stdout".to_string(),
@@ -123,18 +123,22 @@ pub fn parse_fail_on(text: &str) -> Result<FailOn, String> {
 pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     super::check_distinct(&args.estate, args.output.output.as_deref())?;
     let baseline = match &args.baseline {
-        Some(path) => Some(linchpin::diff::load_report(path).context("--baseline")?),
+        Some(path) => Some(linchpin::drift::load_report(path).context("--baseline")?),
         None => None,
     };
     let (pack, config) = args.rules.load()?;
     let estate = args.estate.load(&config.critical)?;
     let mut report =
-        linchpin::audit::run(&estate, &pack, &config, &args.rules.rules, config::today());
+        linchpin::judge::audit::run(&estate, &pack, &config, &args.rules.rules, config::today());
     report.estate.input = args.estate.input();
     if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
-        linchpin::diff::mark(&mut report, baseline, &path.display().to_string());
+        linchpin::drift::mark(&mut report, baseline, &path.display().to_string());
     }
-    let explanation: String = report.scores.iter().map(|s| s.explain()).collect();
+    let explanation: String = report
+        .scores
+        .iter()
+        .map(linchpin::judge::score::explain)
+        .collect();
     args.output.write(|format, out| {
         report.write(format, out)?;
         if args.explain && format == Format::Table {
@@ -163,7 +167,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let failing_new = match args.fail_on_new {
         FailOn::Never => 0,
         FailOn::AtOrAbove(severity) => {
-            let count = linchpin::diff::new_at_or_above(&report, severity);
+            let count = linchpin::drift::new_at_or_above(&report, severity);
             if count > 0 {
                 eprintln!("linchpin: {count} new finding(s) at or above {severity}");
             }

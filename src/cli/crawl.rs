@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use linchpin::aws::{self, CrawlOptions};
-use linchpin::snapshot::{CoverageStatus, Snapshot};
+use linchpin::model::{CoverageStatus, Snapshot};
+use linchpin::sources::aws::{self, CrawlOptions};
 
 /// Exit code when the inventory is incomplete: some reads failed (listed as coverage records).
 pub const EXIT_PARTIAL: u8 = 3;
@@ -163,7 +163,7 @@ impl AwsArgs {
 /// Write a snapshot as pretty JSON to FILE (atomically) or stdout.
 pub fn write_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> anyhow::Result<()> {
     let json = serde_json::to_string_pretty(snapshot).context("cannot serialise the snapshot")?;
-    linchpin::output::write_output(path, |out| {
+    super::output::write_output(path, |out| {
         out.write_all(json.as_bytes())?;
         out.write_all(b"\n")
     })

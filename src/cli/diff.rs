@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use linchpin::diff;
+use linchpin::drift;
 
 use super::audit::{FailOn, parse_fail_on};
 
@@ -46,15 +46,15 @@ enum DiffFormat {
 }
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    let old = diff::load_report(&args.old)?;
-    let new = diff::load_report(&args.new)?;
-    let result = diff::compare(
+    let old = drift::load_report(&args.old)?;
+    let new = drift::load_report(&args.new)?;
+    let result = drift::compare(
         &old,
         &new,
         &args.old.display().to_string(),
         &args.new.display().to_string(),
     );
-    linchpin::output::write_output(args.output.as_deref(), |out| match args.format {
+    super::output::write_output(args.output.as_deref(), |out| match args.format {
         DiffFormat::Text => result.write_text(out, false),
         DiffFormat::Json => result.write_json(out),
         DiffFormat::Markdown => result.write_text(out, true),

@@ -80,10 +80,10 @@ fn evidence(args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
     let (pack, config) = args.rules.load()?;
     let estate = args.estate.load(&config.critical)?;
     let today = match time_source {
-        TimeSource::Clock => linchpin::config::today(),
+        TimeSource::Clock => linchpin::judge::config::today(),
         _ => started.date_naive(),
     };
-    let mut report = linchpin::audit::run(&estate, &pack, &config, &args.rules.rules, today);
+    let mut report = linchpin::judge::audit::run(&estate, &pack, &config, &args.rules.rules, today);
     report.estate.input = args.estate.input();
     let bundle = evidence::build(&evidence::Request {
         estate: &estate,

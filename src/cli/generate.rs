@@ -23,8 +23,8 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
-    let snapshot = linchpin::synth::generate(args.resources, args.seed);
-    linchpin::output::write_output(Some(&args.output), |out| {
+    let snapshot = linchpin::sources::synth::generate(args.resources, args.seed);
+    super::output::write_output(Some(&args.output), |out| {
         serde_json::to_writer(&mut *out, &snapshot)?;
         out.write_all(b"\n")
     })

@@ -64,7 +64,7 @@ pub fn run(args: &GraphArgs) -> anyhow::Result<ExitCode> {
             .collect::<anyhow::Result<Vec<_>>>()?;
         view::dependencies(&estate, &services, usize::MAX)
     };
-    linchpin::output::write_output(args.output.as_deref(), |out| match args.format {
+    super::output::write_output(args.output.as_deref(), |out| match args.format {
         GraphFormat::Dot => view::dot(&picture, out),
         GraphFormat::Mermaid => view::mermaid(&picture, out),
     })

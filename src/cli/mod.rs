@@ -6,6 +6,7 @@ mod diff;
 mod export;
 mod generate;
 mod graph;
+mod output;
 mod rules;
 mod schema;
 mod simulate;
@@ -16,11 +17,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use linchpin::config::Config;
 use linchpin::graph::{CriticalPolicy, Estate};
+use linchpin::judge::config::Config;
+use linchpin::model::Snapshot;
 use linchpin::report::SimulationFormat;
 use linchpin::rules::RulePack;
-use linchpin::snapshot::{self, Snapshot};
+use linchpin::snapshot;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -111,7 +113,7 @@ impl EstateArgs {
                 }
                 snapshot
             }
-            None => linchpin::demo::snapshot(),
+            None => linchpin::sources::demo::snapshot(),
         };
         tracing::info!(
             resources = snapshot.resources.len(),
@@ -182,11 +184,12 @@ impl OutputArgs {
         &self,
         write: impl FnOnce(SimulationFormat, &mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> anyhow::Result<()> {
-        linchpin::output::write_output(self.output.as_deref(), |out| write(self.format, out))
-            .with_context(|| match &self.output {
+        output::write_output(self.output.as_deref(), |out| write(self.format, out)).with_context(
+            || match &self.output {
                 Some(path) => format!("cannot write {}", path.display()),
                 None => "cannot write to stdout".to_string(),
-            })
+            },
+        )
     }
 }
 

@@ -147,7 +147,7 @@ struct ListedRule<'a> {
     applies_to: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     condition: Option<&'a str>,
-    controls: &'a linchpin::rules::Controls,
+    controls: &'a linchpin::model::Controls,
     references: &'a [String],
     origin: &'a str,
     enabled: bool,

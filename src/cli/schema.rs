@@ -28,8 +28,8 @@ pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
         Document::Simulation => "simulation",
         Document::Diff => "diff",
     };
-    let schema = linchpin::report::json_schema(name).expect("every document has a schema");
-    linchpin::output::write_output(None, |out| {
+    let schema = linchpin::json_schema(name).expect("every document has a schema");
+    super::output::write_output(None, |out| {
         serde_json::to_writer_pretty(&mut *out, &schema)?;
         out.write_all(b"\n")
     })?;

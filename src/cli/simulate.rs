@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Args;
 use linchpin::analysis::{Failure, propagate};
-use linchpin::graph::{DomainKind, Estate};
+use linchpin::graph::Estate;
+use linchpin::model::DomainKind;
 use linchpin::report::SimulationReport;
 
 use super::{EstateArgs, OutputArgs, RuleArgs};

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::io;
 
+use crate::model::Controls;
 use crate::report::AuditReport;
-use crate::rules::Controls;
 
 /// Reads one framework's control ids from a rule's mappings.
 type ControlIds = fn(&Controls) -> &[String];

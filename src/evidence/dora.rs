@@ -17,7 +17,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 
-use crate::graph::{CriticalReason, DomainKind, Estate};
+use crate::graph::{CriticalReason, Estate};
+use crate::model::DomainKind;
 use crate::report::AuditReport;
 
 /// The closed-set values linchpin writes (EBA codes).

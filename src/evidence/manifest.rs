@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::snapshot::{CoverageRecord, Source};
+use crate::model::{CoverageRecord, Source};
 
 /// The value of `format` in every manifest this version writes and reads.
 pub const FORMAT: &str = "linchpin.evidence/v1";

@@ -233,7 +233,7 @@ pub fn build(request: &Request) -> io::Result<Bundle> {
             .snapshot
             .coverage
             .iter()
-            .filter(|c| c.status == crate::snapshot::CoverageStatus::Failed)
+            .filter(|c| c.status == crate::model::CoverageStatus::Failed)
             .cloned()
             .collect(),
     };

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::manifest::FileEntry;
-use crate::findings::Finding;
 use crate::graph::Estate;
+use crate::model::Finding;
 use crate::report::AuditReport;
 
 /// The OSCAL version the document follows.

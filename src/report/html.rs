@@ -12,9 +12,7 @@ use std::io::{self, Write};
 
 use super::{AuditReport, svg};
 use crate::analysis::render_path;
-use crate::findings::Finding;
-use crate::graph::DomainKind;
-use crate::snapshot::CoverageStatus;
+use crate::model::{CoverageStatus, DomainKind, Finding};
 
 /// Findings listed in the table before "and N more".
 const FINDINGS_SHOWN: usize = 500;
@@ -167,7 +165,7 @@ fn head(report: &AuditReport, page: &mut String) {
             "critical services"
         ),
     );
-    for severity in crate::findings::Severity::ALL {
+    for severity in crate::model::Severity::ALL {
         let n = report.summary.get(&severity).copied().unwrap_or(0);
         let _ = write!(page, "<span class=\"{severity}\">{n} {severity}</span>");
     }
@@ -394,7 +392,7 @@ fn findings(report: &AuditReport, page: &mut String) {
 }
 
 /// The controls a finding maps to, as a note under its remediation.
-fn controls(controls: &crate::rules::Controls) -> String {
+fn controls(controls: &crate::model::Controls) -> String {
     let parts: Vec<String> = [
         ("DORA", &controls.dora),
         ("ISO 27001", &controls.iso27001),

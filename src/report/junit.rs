@@ -17,7 +17,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::{AuditReport, RuleInfo};
 use crate::analysis::render_path;
-use crate::findings::{Finding, RuleError, Severity};
+use crate::model::{Finding, RuleError, Severity};
 
 /// Name of the passing case of a resource rule that fired nowhere.
 const NO_FINDINGS: &str = "no findings";

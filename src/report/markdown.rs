@@ -14,9 +14,7 @@ use std::io::{self, Write};
 
 use super::AuditReport;
 use crate::analysis::Population;
-use crate::findings::{Finding, Severity};
-use crate::graph::DomainKind;
-use crate::snapshot::CoverageStatus;
+use crate::model::{CoverageStatus, DomainKind, Finding, Severity};
 
 /// The document stays under this many bytes (and so characters), well below GitHub's
 /// 65,536-character limit for comments.

@@ -15,13 +15,13 @@ use std::io::Write;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Analysis, Concentration, Failure, Outcome, PathStep, simulated_path};
-use crate::config::SuppressionUse;
-use crate::findings::{Finding, RuleError, Severity};
-use crate::graph::{CriticalReason, DomainKind, DomainRef, Estate};
-use crate::rules::{Controls, Docs, Rule};
-use crate::score::Score;
-use crate::snapshot::{CoverageRecord, Source};
+use crate::analysis::{Analysis, Concentration, Failure, Outcome, simulated_path};
+use crate::graph::{CriticalReason, Estate};
+use crate::model::{
+    Controls, CoverageRecord, Docs, DomainKind, DomainRef, Finding, PathStep, RuleError, Score,
+    Severity, Source, SuppressionUse,
+};
+use crate::rules::Rule;
 use crate::view::View;
 
 /// The value of `schema` in an audit report.
@@ -178,7 +178,7 @@ pub struct AuditReport {
     /// With `--baseline`: the comparison with the baseline report (each finding also carries
     /// its `baseline` state).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::diff::Baseline>,
+    pub baseline: Option<crate::model::Baseline>,
     /// The critical services and what they require, for pictures (HTML); not part of the
     /// JSON document.
     #[serde(skip)]
@@ -484,13 +484,11 @@ fn write_json(value: &impl Serialize, out: &mut dyn Write) -> std::io::Result<()
     out.write_all(b"\n")
 }
 
-/// JSON Schemas of the documents linchpin writes, by name.
+/// JSON Schemas of the report documents, by name: `report` and `simulation`.
 pub fn json_schema(document: &str) -> Option<serde_json::Value> {
     let schema = match document {
-        "snapshot" => return Some(crate::snapshot::json_schema()),
         "report" => schemars::schema_for!(AuditReport),
         "simulation" => schemars::schema_for!(SimulationReport),
-        "diff" => schemars::schema_for!(crate::diff::Diff),
         _ => return None,
     };
     Some(serde_json::to_value(schema).expect("a schema is always JSON"))

@@ -12,10 +12,7 @@ use serde::Serialize;
 
 use super::{AuditReport, RuleInfo};
 use crate::analysis::render_path;
-use crate::findings::{Finding, Severity};
-use crate::graph::{DomainKind, DomainRef};
-use crate::rules::Controls;
-use crate::snapshot::CoverageStatus;
+use crate::model::{Controls, CoverageStatus, DomainKind, DomainRef, Finding, Severity};
 
 /// The `$schema` GitHub documents for uploads.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -788,7 +785,7 @@ mod tests {
             path: Vec::new(),
             remediation: String::new(),
             controls: Controls::default(),
-            suppressed: suppressed.then(|| crate::findings::Suppressed {
+            suppressed: suppressed.then(|| crate::model::Suppressed {
                 reason: "r".into(),
                 expires: None,
                 by: "linchpin.toml:1".into(),

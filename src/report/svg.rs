@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::AuditReport;
 use super::html::escape;
 use crate::analysis::{Concentration, Population};
-use crate::graph::DomainKind;
+use crate::model::DomainKind;
 use crate::view::{Cluster, ViewNode};
 
 /// Regions drawn in the zone-share chart.

@@ -7,8 +7,7 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::{AuditReport, SimulationReport};
 use crate::analysis::{Population, render_path};
-use crate::findings::Severity;
-use crate::graph::DomainKind;
+use crate::model::{DomainKind, Severity};
 
 /// Findings listed per severity before the rest is summarised.
 const FINDINGS_SHOWN: usize = 25;
@@ -263,7 +262,7 @@ fn findings_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-fn controls_line(controls: &crate::rules::Controls) -> String {
+fn controls_line(controls: &crate::model::Controls) -> String {
     [
         ("DORA", &controls.dora),
         ("ISO 27001", &controls.iso27001),
@@ -302,11 +301,11 @@ fn suppressions_and_errors(report: &AuditReport, out: &mut dyn Write) -> io::Res
     let notable: Vec<_> = report
         .suppressions
         .iter()
-        .filter(|s| s.status != crate::config::SuppressionStatus::Active)
+        .filter(|s| s.status != crate::model::SuppressionStatus::Active)
         .collect();
     for s in notable {
         let what = match s.status {
-            crate::config::SuppressionStatus::Expired => format!(
+            crate::model::SuppressionStatus::Expired => format!(
                 "expired on {}; its {} finding(s) count again",
                 s.expires.as_deref().unwrap_or("?"),
                 s.matched
@@ -336,7 +335,7 @@ fn coverage_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     let failed: Vec<_> = report
         .coverage
         .iter()
-        .filter(|c| c.status == crate::snapshot::CoverageStatus::Failed)
+        .filter(|c| c.status == crate::model::CoverageStatus::Failed)
         .collect();
     if failed.is_empty() {
         writeln!(

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use cel::{Context, Env, ExecutionError, Program, Value};
 
-use crate::toml_doc::{Diagnostic, Located, SourceFile};
+use crate::diag::{Diagnostic, Located, SourceFile};
 
 /// The CEL environment rules run in, built once: the standard library plus the strings
 /// (`join`, `lowerAscii`, `split`, ...), lists (`distinct`, `flatten`, `sort`, ...) and math

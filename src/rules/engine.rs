@@ -8,11 +8,13 @@ use super::cel_expr::{holds, string_list};
 use super::facts::{FactBase, Needs};
 use super::{AnalysisCheck, Check, Rule, RulePack};
 use crate::analysis::Analysis;
-use crate::findings::{
-    self, Draft, Finding, RuleError, Sink, concentration_findings, coverage_findings,
-    cut_set_findings, n_minus_one_findings, placement_findings, spof_findings,
+use crate::graph::{Estate, ResourceIx};
+use crate::model::{DomainKind, Finding, RuleError};
+use crate::rules::produce as findings;
+use crate::rules::produce::{
+    Draft, Sink, concentration_findings, coverage_findings, cut_set_findings, n_minus_one_findings,
+    placement_findings, spof_findings,
 };
-use crate::graph::{DomainKind, Estate, ResourceIx};
 
 /// At most this many errors are listed per rule; the rest are counted in one more line.
 const ERRORS_PER_RULE: usize = 20;

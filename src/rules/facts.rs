@@ -9,8 +9,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::cel_expr::{from_json, map, string_list};
 use crate::analysis::{Analysis, components};
-use crate::graph::{DomainKind, Estate, ResourceIx};
-use crate::snapshot::Placement;
+use crate::graph::{Estate, ResourceIx};
+use crate::model::{DomainKind, Placement};
 
 /// Fields of `resource`.
 pub const RESOURCE_FIELDS: &[&str] = &[

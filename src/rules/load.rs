@@ -10,11 +10,10 @@ use sha2::{Digest, Sha256};
 
 use super::cel_expr::{Expression, Template};
 use super::facts::{GRAPH_FIELDS, RESOURCE_FIELDS, field_refs};
-use super::{AnalysisCheck, Check, Controls, Docs, KindPattern, Rule, Status};
+use super::{AnalysisCheck, Check, KindPattern, Rule};
 use crate::analysis::Population;
-use crate::findings::Severity;
-use crate::graph::DomainKind;
-use crate::toml_doc::{Diagnostic, Diagnostics, Located, SourceFile, TableReader};
+use crate::diag::{Diagnostic, Diagnostics, Located, SourceFile, TableReader};
+use crate::model::{Controls, Docs, DomainKind, Severity, Status};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 

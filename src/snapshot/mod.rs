@@ -1,10 +1,12 @@
-//! The snapshot: the inventory document every source writes and every analysis reads.
+//! Reading and checking snapshots: the versioned inventory document every source writes and
+//! every analysis reads (its types are in [`crate::model`]). Loading reports every problem at
+//! once, each with its JSON path, line and column.
 
 mod load;
-mod model;
 
-pub use load::{JsonPath, PathSegment, Problem, SnapshotError, load_file, load_str, validate};
-pub use model::*;
+pub use load::{SnapshotError, load_file, load_str, validate};
+
+use crate::model::Snapshot;
 
 /// The JSON Schema of the snapshot document, generated from the types.
 pub fn json_schema() -> serde_json::Value {

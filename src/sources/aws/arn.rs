@@ -1,7 +1,7 @@
 //! ARNs: building the ids of described resources and placing resources seen only through the
 //! tagging API.
 
-use crate::snapshot::Placement;
+use crate::model::Placement;
 
 /// The parts of an ARN: `arn:partition:service:region:account:resource`.
 #[derive(Debug, Clone, PartialEq, Eq)]

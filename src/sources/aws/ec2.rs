@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::json;
 
 use super::{Found, RegionCtx, apply_tags, arn, zones_placement};
-use crate::snapshot::{Placement, RequirementGroup};
+use crate::model::{Placement, RequirementGroup};
 
 /// How a subnet reaches the internet, from its route table's default route.
 #[derive(Debug, Clone, PartialEq, Eq)]

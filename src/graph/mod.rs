@@ -2,14 +2,16 @@
 //! provider ⊃ region ⊃ zone, indexed once and shared by every analysis.
 
 use rustc_hash::FxHashMap as HashMap;
-use std::fmt;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::selector::Selector;
-use crate::snapshot::{CRITICAL_TAG, Placement, Resource, Snapshot};
+pub mod selector;
+
+use crate::model::{CRITICAL_TAG, Placement, Resource, Snapshot};
+use crate::model::{DomainKind, DomainRef};
+use selector::Selector;
 
 /// Index of a resource in [`Estate::resources`].
 pub type ResourceIx = u32;
@@ -17,58 +19,6 @@ pub type ResourceIx = u32;
 pub type DomainIx = u32;
 /// Index of a requirement group in [`Estate::groups`].
 pub type GroupIx = u32;
-
-/// The kinds of failure domain, innermost first (the order reports sort by).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum DomainKind {
-    Zone,
-    Region,
-    Provider,
-}
-
-impl DomainKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DomainKind::Zone => "zone",
-            DomainKind::Region => "region",
-            DomainKind::Provider => "provider",
-        }
-    }
-
-    /// Parse `zone`, `region` or `provider`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "zone" => Some(DomainKind::Zone),
-            "region" => Some(DomainKind::Region),
-            "provider" => Some(DomainKind::Provider),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for DomainKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A failure domain as reports name it: `{"kind": "zone", "id": "apne1-az4"}`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-pub struct DomainRef {
-    pub kind: DomainKind,
-    pub id: String,
-}
-
-impl fmt::Display for DomainRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind, self.id)
-    }
-}
 
 /// A zone, region or provider of the estate.
 #[derive(Debug, Clone)]

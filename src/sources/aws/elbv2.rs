@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use super::calls::{Calls, Scope};
 use super::{Found, RegionCtx, arn, zones_placement};
-use crate::snapshot::RequirementGroup;
+use crate::model::RequirementGroup;
 
 const SERVICE: &str = "elasticloadbalancing";
 
@@ -123,7 +123,7 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
             tg_arn.to_string(),
             "aws:elasticloadbalancing:targetgroup",
             name,
-            crate::snapshot::Placement::Regional,
+            crate::model::Placement::Regional,
         );
         let target_type = group
             .target_type()

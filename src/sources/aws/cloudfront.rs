@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::calls::{Calls, Scope};
 use super::{DNS_PREFIX, Found, global_resource};
-use crate::snapshot::{RequirementGroup, Resource};
+use crate::model::{RequirementGroup, Resource};
 
 const SERVICE: &str = "cloudfront";
 

@@ -8,16 +8,13 @@
 //! [`EXTRA_FINDINGS_COUNTED`], keeps a quarter of that loss (high: ×0.95). The score is
 //! `round(100 × product)`; the grade is A ≥ 90, B ≥ 80, C ≥ 65, D ≥ 50, else F. A provider's
 //! score counts every finding of the provider; a region's only those scored in that region.
-//! Each score keeps its deductions, and [`Score::explain`] prints the derivation.
+//! Each score keeps its deductions, and [`explain`] prints the derivation.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-use crate::findings::{Finding, Severity};
-use crate::graph::{DomainKind, Estate};
+use crate::graph::Estate;
+use crate::model::{Deduction, DomainKind, Finding, Score, Severity};
 
 /// How many findings of one rule beyond the worst still lower a score.
 pub const EXTRA_FINDINGS_COUNTED: usize = 4;
@@ -49,76 +46,47 @@ pub fn grade(score: u8) -> char {
     }
 }
 
-/// One rule's effect on a score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Deduction {
-    pub rule: String,
-    /// The worst severity among the rule's open findings in the scope.
-    pub severity: Severity,
-    /// Open findings of the rule in the scope.
-    pub findings: usize,
-    /// Of those, the ones beyond the worst that were counted (at most
-    /// `EXTRA_FINDINGS_COUNTED`).
-    pub extra_counted: usize,
-    /// The fraction of the score kept: `factor(severity) × extra_factor^extra_counted`.
-    pub factor: f64,
-    /// The findings' ids.
-    pub finding_ids: Vec<String>,
-}
-
-/// The score of a provider (`region` null) or of one region of a provider.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Score {
-    pub provider: String,
-    pub region: Option<String>,
-    pub score: u8,
-    pub grade: char,
-    pub deductions: Vec<Deduction>,
-}
-
-impl Score {
-    /// The derivation, line by line.
-    pub fn explain(&self) -> String {
-        let mut out = String::new();
-        let scope = match &self.region {
-            Some(region) => format!("{} / {region}", self.provider),
-            None => format!("{} (all regions)", self.provider),
+/// The derivation of a score, line by line.
+pub fn explain(score: &Score) -> String {
+    let mut out = String::new();
+    let scope = match &score.region {
+        Some(region) => format!("{} / {region}", score.provider),
+        None => format!("{} (all regions)", score.provider),
+    };
+    let _ = writeln!(out, "{scope}: start at 100");
+    let mut running = 100.0;
+    for d in &score.deductions {
+        running *= d.factor;
+        let more = if d.extra_counted > 0 {
+            format!(
+                " × {:.2}^{} for {} more",
+                extra_factor(d.severity),
+                d.extra_counted,
+                d.extra_counted
+            )
+        } else {
+            String::new()
         };
-        let _ = writeln!(out, "{scope}: start at 100");
-        let mut running = 100.0;
-        for d in &self.deductions {
-            running *= d.factor;
-            let more = if d.extra_counted > 0 {
-                format!(
-                    " × {:.2}^{} for {} more",
-                    extra_factor(d.severity),
-                    d.extra_counted,
-                    d.extra_counted
-                )
-            } else {
-                String::new()
-            };
-            let ignored = d.findings - 1 - d.extra_counted;
-            let ignored = if ignored > 0 {
-                format!(" ({ignored} further not counted)")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "  × {:.3}  {}: {} finding{}, worst {} — {:.2}{more}{ignored} → {:.1}",
-                d.factor,
-                d.rule,
-                d.findings,
-                if d.findings == 1 { "" } else { "s" },
-                d.severity,
-                factor(d.severity),
-                running
-            );
-        }
-        let _ = writeln!(out, "  = {} (grade {})", self.score, self.grade);
-        out
+        let ignored = d.findings - 1 - d.extra_counted;
+        let ignored = if ignored > 0 {
+            format!(" ({ignored} further not counted)")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  × {:.3}  {}: {} finding{}, worst {} — {:.2}{more}{ignored} → {:.1}",
+            d.factor,
+            d.rule,
+            d.findings,
+            if d.findings == 1 { "" } else { "s" },
+            d.severity,
+            factor(d.severity),
+            running
+        );
     }
+    let _ = writeln!(out, "  = {} (grade {})", score.score, score.grade);
+    out
 }
 
 /// Score every provider and region of the estate: providers first, each followed by its

@@ -10,68 +10,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Population;
-use crate::findings::{Finding, Severity};
-use crate::graph::{DomainKind, DomainRef};
+use crate::model::{
+    Baseline, BaselineState, DomainKind, DomainRef, Finding, FixedFinding, Severity,
+};
 use crate::report::{AuditReport, REPORT_SCHEMA, Tool};
 
 /// The value of `schema` in a diff document.
 pub const DIFF_SCHEMA: &str = "linchpin.diff/v1";
-
-/// A finding's state against the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BaselineState {
-    /// Not in the baseline.
-    New,
-    /// In the baseline with the same fingerprint.
-    Unchanged,
-}
-
-impl BaselineState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BaselineState::New => "new",
-            BaselineState::Unchanged => "unchanged",
-        }
-    }
-}
-
-/// A finding of the old report that the new one no longer has.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct FixedFinding {
-    pub id: String,
-    pub rule: String,
-    pub title: String,
-    pub severity: Severity,
-    pub resources: Vec<String>,
-    pub message: String,
-}
-
-impl From<&Finding> for FixedFinding {
-    fn from(f: &Finding) -> Self {
-        FixedFinding {
-            id: f.id.clone(),
-            rule: f.rule.clone(),
-            title: f.title.clone(),
-            severity: f.severity,
-            resources: f.resources.clone(),
-            message: f.message.clone(),
-        }
-    }
-}
-
-/// How the report compares with `--baseline`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Baseline {
-    /// The baseline report file.
-    pub file: String,
-    /// Findings not in the baseline.
-    pub new: usize,
-    /// Findings in both.
-    pub unchanged: usize,
-    /// Findings of the baseline that are gone.
-    pub fixed: Vec<FixedFinding>,
-}
 
 /// A problem reading a report file: the file, and where and what.
 #[derive(Debug, thiserror::Error)]
@@ -579,4 +524,9 @@ impl Diff {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The JSON Schema of the diff document.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Diff)).expect("a schema is always JSON")
 }

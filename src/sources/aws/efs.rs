@@ -5,7 +5,7 @@ use serde_json::json;
 use tokio::task::JoinSet;
 
 use super::{Found, RegionCtx, zones_placement};
-use crate::snapshot::Placement;
+use crate::model::Placement;
 
 const SERVICE: &str = "elasticfilesystem";
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use super::{Found, RegionCtx, zones_placement};
-use crate::snapshot::{Placement, RequirementGroup};
+use crate::model::{Placement, RequirementGroup};
 
 const SERVICE: &str = "elasticache";
 

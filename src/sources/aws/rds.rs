@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::json;
 
 use super::{Found, RegionCtx, apply_tags, arn, zones_placement};
-use crate::snapshot::{Placement, RequirementGroup};
+use crate::model::{Placement, RequirementGroup};
 
 const SERVICE: &str = "rds";
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use super::{Found, RegionCtx, apply_tags, arn};
-use crate::snapshot::{Placement, RequirementGroup};
+use crate::model::{Placement, RequirementGroup};
 
 const SERVICE: &str = "autoscaling";
 

@@ -4,12 +4,11 @@
 use std::path::PathBuf;
 
 use crate::analysis;
-use crate::config::Config;
 use crate::graph::Estate;
+use crate::judge::config::Config;
+use crate::judge::score;
 use crate::report::{AuditReport, RuleInfo, RulesUsed};
-use crate::rules::RulePack;
-use crate::rules::engine;
-use crate::score;
+use crate::rules::{RulePack, engine};
 
 /// Audit `estate` with the rules of `pack` as the config selects and tunes them (`pack` is
 /// the full pack before the config is applied). `today` decides which suppressions expired.

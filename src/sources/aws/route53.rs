@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::calls::{Calls, Scope};
 use super::{DNS_PREFIX, Found, global_resource};
-use crate::snapshot::RequirementGroup;
+use crate::model::RequirementGroup;
 
 const SERVICE: &str = "route53";
 

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Found, RegionCtx, arn};
-use crate::snapshot::{Placement, RequirementGroup};
+use crate::model::{Placement, RequirementGroup};
 
 const SERVICE: &str = "lambda";
 

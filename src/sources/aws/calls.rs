@@ -10,7 +10,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::Semaphore;
 
-use crate::snapshot::{CoverageRecord, CoverageStatus};
+use crate::model::{CoverageRecord, CoverageStatus};
 
 /// Where a call was made: the account and region (None for account-wide calls).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

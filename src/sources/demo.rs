@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::snapshot::{
+use crate::model::{
     CRITICAL_TAG, CoverageRecord, CoverageStatus, Placement, RequirementGroup as Req, Resource,
     SNAPSHOT_SCHEMA, Snapshot, Source, Zone,
 };

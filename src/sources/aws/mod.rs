@@ -36,7 +36,7 @@ pub use arn::Arn;
 use calls::Calls;
 pub use calls::Scope;
 
-use crate::snapshot::{Placement, Resource, SNAPSHOT_SCHEMA, Snapshot, Source, Zone};
+use crate::model::{Placement, Resource, SNAPSHOT_SCHEMA, Snapshot, Source, Zone};
 
 /// What to crawl and how.
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,50 @@
+//! Sources: each reads an estate from somewhere and yields a [`Snapshot`]. They import only
+//! the shared documents ([`crate::model`]), diagnostics and the snapshot checks; nothing
+//! downstream of the snapshot.
+//!
+//! - [`aws`]: the AWS APIs, through the AWS SDK for Rust;
+//! - [`demo`]: the embedded demo estate (a Tokyo exchange);
+//! - [`synth`]: synthetic estates of any size, for benchmarks and trials.
+
+pub mod aws;
+pub mod demo;
+pub mod synth;
+
+use crate::model::Snapshot;
+
+/// Something that yields a snapshot: the one shape every source has.
+pub trait Source {
+    /// Why the source could not be read at all (gaps in what it read are coverage records in
+    /// the snapshot, not errors).
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Read the estate.
+    fn read(&self) -> Result<Snapshot, Self::Error>;
+}
+
+/// The embedded demo estate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Demo;
+
+impl Source for Demo {
+    type Error = std::convert::Infallible;
+
+    fn read(&self) -> Result<Snapshot, Self::Error> {
+        Ok(demo::snapshot())
+    }
+}
+
+/// A synthetic estate of about `resources` resources, the same for the same seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Synthetic {
+    pub resources: usize,
+    pub seed: u64,
+}
+
+impl Source for Synthetic {
+    type Error = std::convert::Infallible;
+
+    fn read(&self) -> Result<Snapshot, Self::Error> {
+        Ok(synth::generate(self.resources, self.seed))
+    }
+}
