@@ -29,7 +29,7 @@
 //! | `rules`    | rule files: load, CEL, facts, engine, finding producers       | `model`, `diag`, `graph`, `analysis` |
 //! | `report`   | report documents and one writer per format                    | `model`, `graph`, `analysis`, `rules`, `view` |
 //! | `judge`    | config, suppressions, scores, the one audit run               | `model`, `diag`, `graph`, `analysis`, `rules`, `report` |
-//! | `drift`    | baseline marking and `diff`                                   | `model`, `diag`, `report` |
+//! | `drift`    | baseline marking and `diff`                                   | `model`, `analysis`, `report` |
 //! | `evidence` | evidence bundles: manifest, OSCAL, DORA register, verify      | `model`, `snapshot`, `graph`, `analysis`, `rules`, `judge`, `report` |
 //! | `cli`      | the binary: one file per subcommand, clap, stdout, exit codes | everything; nothing imports it |
 //!

@@ -890,7 +890,7 @@ fn policy_actions() -> BTreeSet<String> {
 /// builder method (`describe_vpcs()`, `get_resources()`, …) called on a client variable —
 /// `client` in a service's file, `ec2` or `sts` in the crawl driver.
 fn called_operations() -> BTreeSet<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/aws");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sources/aws");
     let mut called = BTreeSet::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

@@ -9,6 +9,8 @@ use linchpin::judge::config;
 use linchpin::model::Severity;
 use linchpin::report::Format;
 
+use super::formats::AuditFormat;
+
 use super::{EstateArgs, RuleArgs};
 
 /// Audit an estate: per provider and region, the scores, concentration, the single zones,
@@ -48,7 +50,7 @@ pub struct AuditOutput {
     /// Output format; repeatable (or comma-separated) with --output-dir to write several at
     /// once.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "table")]
-    format: Vec<Format>,
+    format: Vec<AuditFormat>,
     /// Write the report to FILE (atomically) instead of stdout; one format only.
     #[arg(long, value_name = "FILE", conflicts_with = "output_dir")]
     output: Option<PathBuf>,
@@ -63,6 +65,7 @@ impl AuditOutput {
     fn formats(&self) -> Vec<Format> {
         let mut formats = Vec::new();
         for &format in &self.format {
+            let format = Format::from(format);
             if !formats.contains(&format) {
                 formats.push(format);
             }

@@ -4,6 +4,7 @@ mod audit;
 mod crawl;
 mod diff;
 mod export;
+mod formats;
 mod generate;
 mod graph;
 mod output;
@@ -21,6 +22,8 @@ use linchpin::graph::{CriticalPolicy, Estate};
 use linchpin::judge::config::Config;
 use linchpin::model::Snapshot;
 use linchpin::report::SimulationFormat;
+
+use formats::SimulateFormat;
 use linchpin::rules::RulePack;
 use linchpin::snapshot;
 
@@ -172,8 +175,8 @@ fn check_distinct(estate: &EstateArgs, output: Option<&std::path::Path>) -> anyh
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = SimulationFormat::Table)]
-    format: SimulationFormat,
+    #[arg(long, value_enum, default_value_t = SimulateFormat::Table)]
+    format: SimulateFormat,
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -184,12 +187,11 @@ impl OutputArgs {
         &self,
         write: impl FnOnce(SimulationFormat, &mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> anyhow::Result<()> {
-        output::write_output(self.output.as_deref(), |out| write(self.format, out)).with_context(
-            || match &self.output {
+        output::write_output(self.output.as_deref(), |out| write(self.format.into(), out))
+            .with_context(|| match &self.output {
                 Some(path) => format!("cannot write {}", path.display()),
                 None => "cannot write to stdout".to_string(),
-            },
-        )
+            })
     }
 }
 

@@ -30,7 +30,7 @@ pub const REPORT_SCHEMA: &str = "linchpin.report/v1";
 pub const SIMULATION_SCHEMA: &str = "linchpin.simulation/v1";
 
 /// Output formats of `audit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
     /// Terminal tables.
     Table,
@@ -88,7 +88,7 @@ impl Format {
 }
 
 /// Output formats of `simulate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SimulationFormat {
     /// Terminal tables.
     Table,
