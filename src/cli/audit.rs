@@ -1,7 +1,7 @@
 //! `linchpin audit`: scores, concentration, cut sets, SPOFs and findings.
 
+use super::exit::Exit;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
@@ -17,7 +17,7 @@ use super::{EstateArgs, RuleArgs};
 /// regions, providers and resources that stop critical services, and findings with why and how
 /// to fix them.
 #[derive(Debug, Args)]
-#[command(after_help = super::EXIT_CODES)]
+#[command(after_help = super::exit::AUDIT.render())]
 pub struct AuditArgs {
     /// Exit 1 when an unsuppressed finding at or above this severity exists: critical, high,
     /// medium, low, info, or never.
@@ -123,7 +123,7 @@ pub fn parse_fail_on(text: &str) -> Result<FailOn, String> {
     }
 }
 
-pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &AuditArgs) -> anyhow::Result<Exit> {
     super::check_distinct(&args.estate, args.output.output.as_deref())?;
     let baseline = match &args.baseline {
         Some(path) => Some(linchpin::drift::load_report(path).context("--baseline")?),
@@ -153,8 +153,8 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         eprint!("Score derivation\n{explanation}");
     }
     if !report.rule_errors.is_empty() {
-        eprintln!(
-            "linchpin: warning: {} rule error(s): some rules could not be evaluated (listed in the report)",
+        tracing::warn!(
+            "{} rule error(s): some rules could not be evaluated (listed in the report)",
             report.rule_errors.len()
         );
     }
@@ -178,11 +178,11 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if failing + failing_new > 0 {
-        Ok(ExitCode::from(1))
+        Ok(Exit::Findings)
     } else if !estate.snapshot.coverage_complete() {
         eprintln!("linchpin: the inventory is incomplete (see the coverage records); exit code 3");
-        Ok(ExitCode::from(super::crawl::EXIT_PARTIAL))
+        Ok(Exit::Partial)
     } else {
-        Ok(ExitCode::SUCCESS)
+        Ok(Exit::Clean)
     }
 }

@@ -1,8 +1,8 @@
 //! `linchpin crawl aws`: read AWS accounts and regions into a snapshot file; and the AWS
 //! options `audit --aws` and `simulate --aws` share.
 
+use super::exit::Exit;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -10,14 +10,6 @@ use linchpin::model::{CoverageStatus, Snapshot};
 use linchpin::sources::aws::{self, CrawlOptions};
 
 /// Exit code when the inventory is incomplete: some reads failed (listed as coverage records).
-pub const EXIT_PARTIAL: u8 = 3;
-
-pub const CRAWL_EXIT_CODES: &str = "\
-Exit codes:
-  0  done: every read succeeded
-  2  usage or input error, or no account could be read at all (credentials)
-  3  partial: some reads failed; the snapshot is written and lists them as coverage records";
-
 /// Read an estate from a cloud provider into a snapshot.
 #[derive(Debug, Args)]
 pub struct CrawlArgs {
@@ -33,7 +25,7 @@ enum CrawlSource {
 /// Crawl AWS with the SDK's credential chain: zones as zone IDs, EC2/VPC, load balancers,
 /// Auto Scaling, RDS, and every tagged resource. Read-only (policy/linchpin-readonly.json).
 #[derive(Debug, Args)]
-#[command(after_help = CRAWL_EXIT_CODES)]
+#[command(after_help = super::exit::CRAWL.render())]
 pub struct CrawlAwsArgs {
     /// Write the snapshot to FILE (atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
@@ -140,21 +132,24 @@ impl AwsArgs {
             }
         );
         if !failed.is_empty() {
-            eprintln!(
-                "linchpin: warning: coverage incomplete: {} of {} reads failed; resources they would have found are missing:",
+            let listed: String = failed
+                .iter()
+                .map(|record| {
+                    format!(
+                        "\n  {} {} {}:{}: {}",
+                        record.account.as_deref().unwrap_or("-"),
+                        record.region.as_deref().unwrap_or("-"),
+                        record.service,
+                        record.operation,
+                        record.error.as_deref().unwrap_or("failed")
+                    )
+                })
+                .collect();
+            tracing::warn!(
+                "coverage incomplete: {} of {} reads failed; resources they would have found are missing:{listed}",
                 failed.len(),
                 snapshot.coverage.len()
             );
-            for record in failed {
-                eprintln!(
-                    "  {} {} {}:{}: {}",
-                    record.account.as_deref().unwrap_or("-"),
-                    record.region.as_deref().unwrap_or("-"),
-                    record.service,
-                    record.operation,
-                    record.error.as_deref().unwrap_or("failed")
-                );
-            }
         }
         Ok(snapshot)
     }
@@ -173,13 +168,9 @@ pub fn write_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> anyhow::Resul
     })
 }
 
-pub fn run(args: &CrawlArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &CrawlArgs) -> anyhow::Result<Exit> {
     let CrawlSource::Aws(args) = &args.source;
     let snapshot = args.aws.crawl()?;
     write_snapshot(args.output.as_deref(), &snapshot)?;
-    Ok(if snapshot.coverage_complete() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_PARTIAL)
-    })
+    Ok(Exit::complete_or_partial(snapshot.coverage_complete()))
 }

@@ -1,7 +1,7 @@
 //! `linchpin diff`: what changed between two audit reports.
 
+use super::exit::Exit;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -13,9 +13,7 @@ use super::audit::{FailOn, parse_fail_on};
 /// (matched by their stable fingerprint), and the scores, concentration and single-domain cut
 /// sets that moved.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Exit codes:\n  0  compared (whatever changed, unless --fail-on-new says otherwise)\n  1  new findings at or above --fail-on-new\n  2  usage or input error (unreadable or invalid report)"
-)]
+#[command(after_help = super::exit::DIFF.render())]
 pub struct DiffArgs {
     /// The earlier report.
     #[arg(value_name = "OLD")]
@@ -45,7 +43,7 @@ enum DiffFormat {
     Markdown,
 }
 
-pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
     let old = drift::load_report(&args.old)?;
     let new = drift::load_report(&args.new)?;
     let result = drift::compare(
@@ -67,8 +65,8 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         let count = result.new_at_or_above(severity);
         if count > 0 {
             eprintln!("linchpin: {count} new finding(s) at or above {severity}");
-            return Ok(ExitCode::from(1));
+            return Ok(Exit::Findings);
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Clean)
 }

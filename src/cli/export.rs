@@ -1,7 +1,7 @@
 //! `linchpin export evidence`: a self-verifying evidence bundle of an audit.
 
+use super::exit::Exit;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -38,18 +38,18 @@ The bundle (DIR):
                            B_06.01, B_07.01, and gaps.csv: the cells a person must fill
 
 The same inputs with the same --timestamp (or SOURCE_DATE_EPOCH) give byte-identical files.
+";
 
-Exit codes:
-  0  bundle written, inventory complete
-  2  usage or input error, or the bundle could not be written (DIR is left as it was)
-  3  bundle written, but the inventory is incomplete: some reads failed (listed in the
-     manifest's coverage_gaps)";
+/// `export evidence --help` after the options: the bundle's files, then the exit codes.
+fn evidence_help() -> String {
+    format!("{EVIDENCE_HELP}\n{}", super::exit::EXPORT.render())
+}
 
 /// Write an evidence bundle of an audit to DIR: inventory, findings, scores, control mappings,
 /// OSCAL assessment results and a DORA register pre-fill, each file hashed in manifest.json
 /// and SHA256SUMS.
 #[derive(Debug, Args)]
-#[command(after_help = EVIDENCE_HELP)]
+#[command(after_help = evidence_help())]
 pub struct EvidenceArgs {
     /// Write the bundle to DIR, creating it. DIR must be new, empty, or hold an earlier
     /// bundle (which is replaced whole).
@@ -66,13 +66,13 @@ pub struct EvidenceArgs {
     rules: RuleArgs,
 }
 
-pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ExportArgs) -> anyhow::Result<Exit> {
     match &args.what {
         ExportWhat::Evidence(args) => evidence(args),
     }
 }
 
-fn evidence(args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
+fn evidence(args: &EvidenceArgs) -> anyhow::Result<Exit> {
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
     let fixed = evidence::fixed_time(args.timestamp.as_deref(), epoch.as_deref())
         .map_err(anyhow::Error::msg)?;
@@ -103,8 +103,8 @@ fn evidence(args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
         bundle.manifest.run_id
     );
     if !report.rule_errors.is_empty() {
-        eprintln!(
-            "linchpin: warning: {} rule error(s): some rules could not be evaluated (listed in findings.json)",
+        tracing::warn!(
+            "{} rule error(s): some rules could not be evaluated (listed in findings.json)",
             report.rule_errors.len()
         );
     }
@@ -112,7 +112,7 @@ fn evidence(args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "linchpin: the inventory is incomplete (see coverage_gaps in manifest.json); exit code 3"
         );
-        return Ok(ExitCode::from(super::crawl::EXIT_PARTIAL));
+        return Ok(Exit::Partial);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Clean)
 }

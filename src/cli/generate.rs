@@ -1,7 +1,7 @@
 //! `linchpin generate`: write a synthetic snapshot, for benchmarks and trials.
 
+use super::exit::Exit;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
@@ -22,12 +22,12 @@ pub struct GenerateArgs {
     output: PathBuf,
 }
 
-pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &GenerateArgs) -> anyhow::Result<Exit> {
     let snapshot = linchpin::sources::synth::generate(args.resources, args.seed);
     super::output::write_output(Some(&args.output), |out| {
         serde_json::to_writer(&mut *out, &snapshot)?;
         out.write_all(b"\n")
     })
     .with_context(|| format!("cannot write {}", args.output.display()))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Clean)
 }

@@ -1,7 +1,7 @@
 //! `linchpin graph`: the dependency graph as Graphviz DOT or Mermaid.
 
+use super::exit::Exit;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -42,7 +42,7 @@ enum GraphFormat {
     Mermaid,
 }
 
-pub fn run(args: &GraphArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &GraphArgs) -> anyhow::Result<Exit> {
     super::check_distinct(&args.estate, args.output.as_deref())?;
     // The config decides which resources are critical services.
     let (_, config) = args.rules.load()?;
@@ -72,5 +72,5 @@ pub fn run(args: &GraphArgs) -> anyhow::Result<ExitCode> {
         Some(path) => format!("cannot write {}", path.display()),
         None => "cannot write to stdout".to_string(),
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Clean)
 }

@@ -3,6 +3,7 @@
 mod audit;
 mod crawl;
 mod diff;
+mod exit;
 mod export;
 mod formats;
 mod generate;
@@ -23,23 +24,15 @@ use linchpin::judge::config::Config;
 use linchpin::model::Snapshot;
 use linchpin::report::SimulationFormat;
 
+use exit::Exit;
 use formats::SimulateFormat;
 use linchpin::rules::RulePack;
 use linchpin::snapshot;
 
-pub const EXIT_CODES: &str = "\
-Exit codes:
-  0  done (no finding at or above --fail-on), inventory complete
-  1  findings at or above --fail-on
-  2  usage or input error (bad flag, unreadable or invalid snapshot, rule file or config;
-     with --aws, no account readable)
-  3  no finding at or above --fail-on, but the inventory is incomplete: some reads failed
-     (coverage records in the report)";
-
 /// Find the linchpins of a cloud estate: the zones, regions, providers and single resources
 /// whose loss takes critical services down, and how concentrated the estate is on them.
 #[derive(Debug, Parser)]
-#[command(name = "linchpin", version, after_help = EXIT_CODES)]
+#[command(name = "linchpin", version, after_help = exit::AUDIT.render())]
 pub struct Cli {
     /// Log progress to stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -212,10 +205,10 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
     };
     match result {
-        Ok(code) => code,
+        Ok(exit) => exit.into(),
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::from(2)
+            Exit::Error.into()
         }
     }
 }

@@ -1,8 +1,8 @@
 //! `linchpin rules`: list the rule pack, explain one rule, check a directory of rule files.
 
+use super::exit::Exit;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
@@ -58,16 +58,14 @@ struct ExplainArgs {
 /// Validate the rule files of directories (searched recursively for *.toml) and report every
 /// problem with file and line. Exit 0 when all are valid, 2 otherwise.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Exit codes:\n  0  every rule file is valid\n  2  problems found (each listed as file:line:column: reason)"
-)]
+#[command(after_help = super::exit::RULES_CHECK.render())]
 struct CheckArgs {
     /// Directories of rule files (or single rule files).
     #[arg(required = true, value_name = "DIR")]
     dirs: Vec<PathBuf>,
 }
 
-pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &RulesArgs) -> anyhow::Result<Exit> {
     match &args.command {
         RulesCommand::List(list) => run_list(list),
         RulesCommand::Explain(explain) => run_explain(explain),
@@ -80,7 +78,7 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                 pack.rules.len(),
                 if pack.rules.len() == 1 { "" } else { "s" }
             )?;
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Clean)
         }
     }
 }
@@ -153,7 +151,7 @@ struct ListedRule<'a> {
     enabled: bool,
 }
 
-fn run_list(args: &ListArgs) -> anyhow::Result<ExitCode> {
+fn run_list(args: &ListArgs) -> anyhow::Result<Exit> {
     let (pack, config) = args.rules.load()?;
     let enabled = config.apply(&pack);
     let is_enabled = |id: &str| enabled.get(id).is_some();
@@ -215,10 +213,10 @@ fn run_list(args: &ListArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Clean)
 }
 
-fn run_explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+fn run_explain(args: &ExplainArgs) -> anyhow::Result<Exit> {
     let pack = RulePack::load(&args.rules)?;
     let Some(rule) = pack.get(&args.id) else {
         let mut close: Vec<&str> = pack
@@ -285,7 +283,7 @@ fn run_explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "  {reference}")?;
     }
     writeln!(out, "\n## Example\n{}", indent(rule.docs.example.trim()))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Clean)
 }
 
 fn indent(text: &str) -> String {

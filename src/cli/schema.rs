@@ -1,6 +1,6 @@
 //! `linchpin schema`: print the JSON Schema of a document linchpin reads or writes.
 
-use std::process::ExitCode;
+use super::exit::Exit;
 
 use clap::{Args, ValueEnum};
 
@@ -21,7 +21,7 @@ enum Document {
     Diff,
 }
 
-pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &SchemaArgs) -> anyhow::Result<Exit> {
     let name = match args.document {
         Document::Snapshot => "snapshot",
         Document::Report => "report",
@@ -33,5 +33,5 @@ pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut *out, &schema)?;
         out.write_all(b"\n")
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Clean)
 }

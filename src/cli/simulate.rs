@@ -1,6 +1,6 @@
 //! `linchpin simulate`: fail domains or resources and report what goes down and why.
 
-use std::process::ExitCode;
+use super::exit::Exit;
 
 use anyhow::bail;
 use clap::Args;
@@ -14,14 +14,12 @@ use super::{EstateArgs, OutputArgs, RuleArgs};
 /// What-if: fail zones, regions, providers or resources and see every resource and critical
 /// service that goes down, with the chain of requirements that explains each.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Exit codes:\n  0  done, inventory complete\n  2  usage or input error (bad flag, unknown zone/region/provider/resource, invalid snapshot;\n     with --aws, no account readable)\n  3  done, but the inventory is incomplete: some reads failed (coverage records)"
-)]
+#[command(after_help = super::exit::SIMULATE.render())]
 pub struct SimulateArgs {
     /// What fails, as KIND=ID with KIND one of zone, region, provider, resource (a resource by
     /// id or by unique name). Repeatable: `--fail zone=apne1-az4 --fail provider=edgeguard`.
     #[arg(long = "fail", value_name = "KIND=ID", required = true, value_parser = parse_target)]
-    fail: Vec<(String, String)>,
+    fail: Vec<FailTarget>,
     #[command(flatten)]
     estate: EstateArgs,
     #[command(flatten)]
@@ -30,22 +28,31 @@ pub struct SimulateArgs {
     rules: RuleArgs,
 }
 
-fn parse_target(text: &str) -> Result<(String, String), String> {
+/// One `--fail` argument, parsed: a failure domain of a kind, or a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FailTarget {
+    Domain(DomainKind, String),
+    /// A resource by id or unique name.
+    Resource(String),
+}
+
+fn parse_target(text: &str) -> Result<FailTarget, String> {
     let (kind, id) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not KIND=ID (e.g. zone=apne1-az4)"))?;
-    if !matches!(kind, "zone" | "region" | "provider" | "resource") {
-        return Err(format!(
-            "unknown kind `{kind}`; expected zone, region, provider or resource"
-        ));
-    }
-    if id.is_empty() {
+    if id.is_empty() && matches!(kind, "zone" | "region" | "provider" | "resource") {
         return Err(format!("`{text}` names no {kind}"));
     }
-    Ok((kind.to_string(), id.to_string()))
+    match (kind, DomainKind::parse(kind)) {
+        ("resource", _) => Ok(FailTarget::Resource(id.to_string())),
+        (_, Some(kind)) => Ok(FailTarget::Domain(kind, id.to_string())),
+        _ => Err(format!(
+            "unknown kind `{kind}`; expected zone, region, provider or resource"
+        )),
+    }
 }
 
-pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &SimulateArgs) -> anyhow::Result<Exit> {
     super::check_distinct(&args.estate, args.output.output.as_deref())?;
     // The config decides which resources are critical services.
     let (_, config) = args.rules.load()?;
@@ -55,25 +62,28 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let report = SimulationReport::build(&estate, &failure, &outcome);
     args.output.write(|format, out| report.write(format, out))?;
     if estate.snapshot.coverage_complete() {
-        Ok(ExitCode::SUCCESS)
+        Ok(Exit::Clean)
     } else {
         eprintln!("linchpin: the inventory is incomplete (see the coverage records); exit code 3");
-        Ok(ExitCode::from(super::crawl::EXIT_PARTIAL))
+        Ok(Exit::Partial)
     }
 }
 
 /// Turn `--fail` arguments into domain and resource indices, rejecting unknown names.
-fn resolve(estate: &Estate, targets: &[(String, String)]) -> anyhow::Result<Failure> {
+fn resolve(estate: &Estate, targets: &[FailTarget]) -> anyhow::Result<Failure> {
     let mut failure = Failure::default();
-    for (kind, id) in targets {
-        if kind == "resource" {
-            let ix = estate
-                .find_resource(id)
-                .map_err(|err| anyhow::anyhow!("--fail resource={id}: {err}"))?;
-            failure.resources.push(ix);
-            continue;
-        }
-        let domain_kind = DomainKind::parse(kind).expect("validated by the parser");
+    for target in targets {
+        let (domain_kind, id) = match target {
+            FailTarget::Resource(id) => {
+                let ix = estate
+                    .find_resource(id)
+                    .map_err(|err| anyhow::anyhow!("--fail resource={id}: {err}"))?;
+                failure.resources.push(ix);
+                continue;
+            }
+            FailTarget::Domain(kind, id) => (*kind, id),
+        };
+        let kind = domain_kind;
         match estate.find_domain(domain_kind, id) {
             Some(ix) => failure.domains.push(ix),
             None => {

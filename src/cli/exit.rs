@@ -1,0 +1,147 @@
+//! Exit codes: the one place that says what 0, 1, 2 and 3 mean, and the "Exit codes" section
+//! of every command's `--help`, rendered from the same table.
+
+use std::process::ExitCode;
+
+/// How a run ended, as the process exit code says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done, nothing to fail on.
+    Clean,
+    /// 1: findings (or changes) at or above the level the user chose to fail on.
+    Findings,
+    /// 2: a usage, input or tool error; nothing half-written.
+    Error,
+    /// 3: done, but the inventory is incomplete (coverage records say what is missing).
+    Partial,
+}
+
+impl Exit {
+    pub const fn code(self) -> u8 {
+        match self {
+            Exit::Clean => 0,
+            Exit::Findings => 1,
+            Exit::Error => 2,
+            Exit::Partial => 3,
+        }
+    }
+
+    /// `Partial` when the inventory is incomplete, else `Clean`.
+    pub fn complete_or_partial(complete: bool) -> Exit {
+        if complete { Exit::Clean } else { Exit::Partial }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit.code())
+    }
+}
+
+/// The exit codes one command can end with, each with what it means for that command.
+pub struct ExitHelp(&'static [(Exit, &'static str)]);
+
+impl ExitHelp {
+    /// The `Exit codes:` section of `--help`.
+    pub fn render(&self) -> String {
+        let mut text = String::from("Exit codes:");
+        for (exit, meaning) in self.0 {
+            text.push_str(&format!("\n  {}  {meaning}", exit.code()));
+        }
+        text
+    }
+}
+
+/// `audit` (and the top-level help).
+pub const AUDIT: ExitHelp = ExitHelp(&[
+    (
+        Exit::Clean,
+        "done (no finding at or above --fail-on), inventory complete",
+    ),
+    (Exit::Findings, "findings at or above --fail-on"),
+    (
+        Exit::Error,
+        "usage or input error (bad flag, unreadable or invalid snapshot, rule file or config;\n     with --aws, no account readable)",
+    ),
+    (
+        Exit::Partial,
+        "no finding at or above --fail-on, but the inventory is incomplete: some reads failed\n     (coverage records in the report)",
+    ),
+]);
+
+/// `crawl`.
+pub const CRAWL: ExitHelp = ExitHelp(&[
+    (Exit::Clean, "done: every read succeeded"),
+    (
+        Exit::Error,
+        "usage or input error, or no account could be read at all (credentials)",
+    ),
+    (
+        Exit::Partial,
+        "partial: some reads failed; the snapshot is written and lists them as coverage records",
+    ),
+]);
+
+/// `simulate`.
+pub const SIMULATE: ExitHelp = ExitHelp(&[
+    (Exit::Clean, "done, inventory complete"),
+    (
+        Exit::Error,
+        "usage or input error (bad flag, unknown zone/region/provider/resource, invalid snapshot;\n     with --aws, no account readable)",
+    ),
+    (
+        Exit::Partial,
+        "done, but the inventory is incomplete: some reads failed (coverage records)",
+    ),
+]);
+
+/// `diff`.
+pub const DIFF: ExitHelp = ExitHelp(&[
+    (
+        Exit::Clean,
+        "compared (whatever changed, unless --fail-on-new says otherwise)",
+    ),
+    (Exit::Findings, "new findings at or above --fail-on-new"),
+    (
+        Exit::Error,
+        "usage or input error (unreadable or invalid report)",
+    ),
+]);
+
+/// `rules check`.
+pub const RULES_CHECK: ExitHelp = ExitHelp(&[
+    (Exit::Clean, "every rule file is valid"),
+    (
+        Exit::Error,
+        "problems found (each listed as file:line:column: reason)",
+    ),
+]);
+
+/// `export evidence`.
+pub const EXPORT: ExitHelp = ExitHelp(&[
+    (Exit::Clean, "bundle written, inventory complete"),
+    (
+        Exit::Error,
+        "usage or input error, or the bundle could not be written (DIR is left as it was)",
+    ),
+    (
+        Exit::Partial,
+        "bundle written, but the inventory is incomplete: some reads failed (listed in the\n     manifest's coverage_gaps)",
+    ),
+]);
+
+/// `verify`.
+pub const VERIFY: ExitHelp = ExitHelp(&[
+    (
+        Exit::Clean,
+        "every file matches SHA256SUMS and manifest.json",
+    ),
+    (
+        Exit::Findings,
+        "some file changed, is missing, or is not listed (each is printed), or manifest.json\n     disagrees with SHA256SUMS",
+    ),
+    (
+        Exit::Error,
+        "DIR or its SHA256SUMS cannot be read or is malformed",
+    ),
+]);
