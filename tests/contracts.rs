@@ -43,7 +43,15 @@ fn rule_ids_are_stable() {
     let list: Vec<String> = pack
         .rules
         .iter()
-        .map(|r| format!("{} ({}, {}): {}", r.id, r.severity, r.check_type(), r.title))
+        .map(|r| {
+            format!(
+                "{} ({}, {}): {}",
+                r.id,
+                r.severity,
+                r.check_type().as_str(),
+                r.title
+            )
+        })
         .collect();
     insta::assert_snapshot!(list.join("\n"));
 }

@@ -19,8 +19,10 @@ fn fixtures_dir() -> PathBuf {
 /// Rule id → what it fired on (a finding's first resource, else its first domain), for one
 /// snapshot file.
 fn fired(pack: &RulePack, path: &Path) -> BTreeMap<String, Vec<String>> {
-    let snapshot = snapshot::load_file(path)
+    let mut snapshot = snapshot::load_file(path)
         .unwrap_or_else(|e| panic!("fixture {} is invalid: {e}", path.display()));
+    // As the command line does: the AWS source states which resources are entry points.
+    linchpin::sources::aws::entry::state_entry_points(&mut snapshot);
     let estate = Estate::build(snapshot);
     let analysis = analysis::analyse(&estate);
     let evaluation = engine::run(pack, &estate, &analysis);

@@ -100,7 +100,7 @@ impl EstateArgs {
         {
             anyhow::bail!("{flag} needs --aws");
         }
-        let snapshot: Snapshot = match &self.snapshot {
+        let mut snapshot: Snapshot = match &self.snapshot {
             Some(path) => snapshot::load_file(path)?,
             None if self.aws => {
                 let snapshot = self.aws_options.crawl()?;
@@ -111,6 +111,8 @@ impl EstateArgs {
             }
             None => linchpin::sources::demo::snapshot(),
         };
+        // Snapshots written before the AWS source stated entry points get them here.
+        linchpin::sources::aws::entry::state_entry_points(&mut snapshot);
         tracing::info!(
             resources = snapshot.resources.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,

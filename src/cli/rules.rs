@@ -173,7 +173,7 @@ fn run_list(args: &ListArgs) -> anyhow::Result<Exit> {
                     severity: severity_of(rule),
                     status: rule.status.as_str(),
                     since: &rule.since,
-                    check: rule.check_type(),
+                    check: rule.check_type().as_str(),
                     applies_to: applies_to(rule),
                     condition: match &rule.check {
                         Check::Resource { condition, .. } => Some(condition.source.trim()),

@@ -368,19 +368,13 @@ impl Estate {
     }
 }
 
-/// Entry points are critical unless tagged `linchpin:critical=false`.
+/// Entry points are the resources whose source states `entry_point: true`; they are
+/// critical unless tagged `linchpin:critical=false`.
 fn is_entry_point(resource: &Resource) -> bool {
-    if let Some(flag) = resource.attributes.get("entry_point") {
-        return flag.as_bool() == Some(true);
-    }
-    match resource.kind.as_str() {
-        "aws:cloudfront:distribution" | "aws:route53:record" => true,
-        "aws:apigateway:restapi" | "aws:apigateway:api" => true,
-        "aws:elasticloadbalancing:loadbalancer" => {
-            resource.attributes.get("scheme").and_then(|s| s.as_str()) == Some("internet-facing")
-        }
-        _ => false,
-    }
+    resource
+        .attributes
+        .get("entry_point")
+        .is_some_and(|flag| flag.as_bool() == Some(true))
 }
 
 /// Builds the domain hierarchy as resources and zones name it.

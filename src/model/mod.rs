@@ -16,7 +16,7 @@ pub use baseline::{Baseline, BaselineState, FixedFinding};
 pub use domain::{DomainKind, DomainRef};
 pub use finding::{Finding, RuleError, Severity, Suppressed, fingerprint};
 pub use path::{PathStep, StepCause};
-pub use rule::{Controls, Docs, Status};
+pub use rule::{CheckType, Controls, Docs, Status};
 pub use score::{Deduction, Score};
 pub use snapshot::*;
 pub use suppression::{SuppressionStatus, SuppressionUse};

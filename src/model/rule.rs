@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// How settled a rule is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -16,6 +17,24 @@ impl Status {
         match self {
             Status::Stable => "stable",
             Status::Preview => "preview",
+        }
+    }
+}
+
+/// What a rule checks: the consequences the analyses compute on the dependency graph, or one
+/// resource's attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckType {
+    Analysis,
+    Resource,
+}
+
+impl CheckType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckType::Analysis => "analysis",
+            CheckType::Resource => "resource",
         }
     }
 }

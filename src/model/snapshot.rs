@@ -59,6 +59,10 @@ pub struct Source {
 pub struct CoverageRecord {
     /// The source this record belongs to (its `kind`).
     pub source: String,
+    /// The provider whose resources the read would have found (`aws`), as the source states
+    /// it; absent in snapshots written before sources stated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,6 +78,14 @@ pub struct CoverageRecord {
     /// Why the read failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl CoverageRecord {
+    /// The provider a gap in this read is scored under: the one the source stated, else (in
+    /// older snapshots) the source's kind.
+    pub fn provider(&self) -> &str {
+        self.provider.as_deref().unwrap_or(&self.source)
+    }
 }
 
 /// The outcome of one read.

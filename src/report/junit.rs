@@ -17,7 +17,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::{AuditReport, RuleInfo};
 use crate::analysis::render_path;
-use crate::model::{Finding, RuleError, Severity};
+use crate::model::{CheckType, Finding, RuleError, Severity};
 
 /// Name of the passing case of a resource rule that fired nowhere.
 const NO_FINDINGS: &str = "no findings";
@@ -146,7 +146,7 @@ fn suite<'a>(
     found: Vec<&'a Finding>,
     failed: Vec<&'a RuleError>,
 ) -> Suite<'a> {
-    let analysis = rule.is_some_and(|r| r.check_type == "analysis");
+    let analysis = rule.is_some_and(|r| r.check_type == CheckType::Analysis);
     let mut cases = if analysis {
         analysis_cases(report, name, found)
     } else {
@@ -164,8 +164,8 @@ fn suite<'a>(
         Some(rule) => vec![
             ("title", rule.title.as_str()),
             ("severity", rule.severity.as_str()),
-            ("check_type", rule.check_type),
-            ("status", rule.status),
+            ("check_type", rule.check_type.as_str()),
+            ("status", rule.status.as_str()),
         ],
         None => Vec::new(),
     };

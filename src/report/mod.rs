@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{Analysis, Concentration, Failure, Outcome, simulated_path};
 use crate::graph::{CriticalReason, Estate};
 use crate::model::{
-    Controls, CoverageRecord, Docs, DomainKind, DomainRef, Finding, PathStep, RuleError, Score,
-    Severity, Source, SuppressionUse,
+    CheckType, Controls, CoverageRecord, Docs, DomainKind, DomainRef, Finding, PathStep, RuleError,
+    Score, Severity, Source, Status, SuppressionUse,
 };
 use crate::rules::Rule;
 use crate::view::View;
@@ -198,10 +198,8 @@ pub struct RuleInfo {
     pub title: String,
     /// The rule's own severity (findings may carry another: SPOF severities, config).
     pub severity: Severity,
-    /// `stable` or `preview`.
-    pub status: &'static str,
-    /// `analysis` or `resource`.
-    pub check_type: &'static str,
+    pub status: Status,
+    pub check_type: CheckType,
     pub docs: Docs,
     pub references: Vec<String>,
     pub controls: Controls,
@@ -215,7 +213,7 @@ impl From<&Rule> for RuleInfo {
             id: rule.id.clone(),
             title: rule.title.clone(),
             severity: rule.severity,
-            status: rule.status.as_str(),
+            status: rule.status,
             check_type: rule.check_type(),
             docs: rule.docs.clone(),
             references: rule.references.clone(),

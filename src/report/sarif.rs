@@ -12,7 +12,9 @@ use serde::Serialize;
 
 use super::{AuditReport, RuleInfo};
 use crate::analysis::render_path;
-use crate::model::{Controls, CoverageStatus, DomainKind, DomainRef, Finding, Severity};
+use crate::model::{
+    CheckType, Controls, CoverageStatus, DomainKind, DomainRef, Finding, Severity, Status,
+};
 
 /// The `$schema` GitHub documents for uploads.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -186,9 +188,9 @@ fn descriptor(rule: &RuleInfo) -> ReportingDescriptor {
     } else {
         &rule.docs.what_it_checks
     };
-    let mut tags = vec!["reliability", "resilience", rule.check_type];
-    if rule.status != "stable" {
-        tags.push(rule.status);
+    let mut tags = vec!["reliability", "resilience", rule.check_type.as_str()];
+    if rule.status != Status::Stable {
+        tags.push(rule.status.as_str());
     }
     ReportingDescriptor {
         id: rule.id.clone(),
@@ -404,8 +406,8 @@ fn problem_severity(level: &str) -> &'static str {
 /// graph, resource rules judge one resource's attributes, preview rules are still settling.
 fn precision(rule: &RuleInfo) -> &'static str {
     match (rule.status, rule.check_type) {
-        ("stable", "analysis") => "very-high",
-        ("stable", _) => "high",
+        (Status::Stable, CheckType::Analysis) => "very-high",
+        (Status::Stable, _) => "high",
         _ => "medium",
     }
 }

@@ -11,7 +11,7 @@ pub mod load;
 pub mod produce;
 
 use crate::analysis::Population;
-use crate::model::{Controls, Docs, DomainKind, Severity, Status};
+use crate::model::{CheckType, Controls, Docs, DomainKind, Severity, Status};
 pub use cel_expr::{Condition, Template};
 pub use load::{BUILTIN_FILES, RulePack};
 
@@ -145,11 +145,11 @@ impl Rule {
         matches!(self.check, Check::Analysis(_))
     }
 
-    /// `analysis` or `resource`.
-    pub fn check_type(&self) -> &'static str {
+    /// What the rule checks: analysis consequences or resource attributes.
+    pub fn check_type(&self) -> CheckType {
         match self.check {
-            Check::Analysis(_) => "analysis",
-            Check::Resource { .. } => "resource",
+            Check::Analysis(_) => CheckType::Analysis,
+            Check::Resource { .. } => CheckType::Resource,
         }
     }
 

@@ -566,7 +566,7 @@ pub fn coverage_findings(estate: &Estate, rule: &Rule, sink: &mut Sink) {
                 resources: Vec::new(),
                 domains: Vec::new(),
                 services: Vec::new(),
-                provider: record.source.clone(),
+                provider: record.provider().to_string(),
                 region: record.region.clone(),
                 path: Vec::new(),
             },

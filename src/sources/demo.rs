@@ -52,6 +52,7 @@ pub fn snapshot() -> Snapshot {
         }],
         coverage: vec![CoverageRecord {
             source: "demo".into(),
+            provider: None,
             account: Some(ACCOUNT.into()),
             region: None,
             service: "demo".into(),

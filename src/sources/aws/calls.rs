@@ -167,6 +167,7 @@ impl Calls {
             .iter()
             .map(|((scope, service, operation), tally)| CoverageRecord {
                 source: "aws".into(),
+                provider: Some("aws".into()),
                 account: Some(scope.account.clone()),
                 region: scope.region.clone(),
                 service: (*service).into(),

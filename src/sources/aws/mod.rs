@@ -16,6 +16,7 @@ mod ec2;
 mod efs;
 mod elasticache;
 mod elbv2;
+pub mod entry;
 mod lambda;
 mod rds;
 mod route53;
