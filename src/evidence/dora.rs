@@ -287,144 +287,156 @@ impl Table {
 /// ISO 3166-1 alpha-2 country of a cloud region, for the providers whose region names
 /// linchpin knows. None for anything else (reported as a gap).
 pub(super) fn country(provider: &str, region: &str) -> Option<&'static str> {
-    let table: &[(&str, &str)] = match provider {
-        "aws" => &[
-            ("af-south-1", "ZA"),
-            ("ap-east-1", "HK"),
-            ("ap-east-2", "TW"),
-            ("ap-northeast-1", "JP"),
-            ("ap-northeast-2", "KR"),
-            ("ap-northeast-3", "JP"),
-            ("ap-south-1", "IN"),
-            ("ap-south-2", "IN"),
-            ("ap-southeast-1", "SG"),
-            ("ap-southeast-2", "AU"),
-            ("ap-southeast-3", "ID"),
-            ("ap-southeast-4", "AU"),
-            ("ap-southeast-5", "MY"),
-            ("ap-southeast-7", "TH"),
-            ("ca-central-1", "CA"),
-            ("ca-west-1", "CA"),
-            ("cn-north-1", "CN"),
-            ("cn-northwest-1", "CN"),
-            ("eu-central-1", "DE"),
-            ("eu-central-2", "CH"),
-            ("eu-north-1", "SE"),
-            ("eu-south-1", "IT"),
-            ("eu-south-2", "ES"),
-            ("eu-west-1", "IE"),
-            ("eu-west-2", "GB"),
-            ("eu-west-3", "FR"),
-            ("il-central-1", "IL"),
-            ("me-central-1", "AE"),
-            ("me-south-1", "BH"),
-            ("mx-central-1", "MX"),
-            ("sa-east-1", "BR"),
-            ("us-east-1", "US"),
-            ("us-east-2", "US"),
-            ("us-gov-east-1", "US"),
-            ("us-gov-west-1", "US"),
-            ("us-west-1", "US"),
-            ("us-west-2", "US"),
-        ],
-        "gcp" | "google" => &[
-            ("africa-south1", "ZA"),
-            ("asia-east1", "TW"),
-            ("asia-east2", "HK"),
-            ("asia-northeast1", "JP"),
-            ("asia-northeast2", "JP"),
-            ("asia-northeast3", "KR"),
-            ("asia-south1", "IN"),
-            ("asia-south2", "IN"),
-            ("asia-southeast1", "SG"),
-            ("asia-southeast2", "ID"),
-            ("australia-southeast1", "AU"),
-            ("australia-southeast2", "AU"),
-            ("europe-central2", "PL"),
-            ("europe-north1", "FI"),
-            ("europe-north2", "SE"),
-            ("europe-southwest1", "ES"),
-            ("europe-west1", "BE"),
-            ("europe-west10", "DE"),
-            ("europe-west12", "IT"),
-            ("europe-west2", "GB"),
-            ("europe-west3", "DE"),
-            ("europe-west4", "NL"),
-            ("europe-west6", "CH"),
-            ("europe-west8", "IT"),
-            ("europe-west9", "FR"),
-            ("me-central1", "QA"),
-            ("me-central2", "SA"),
-            ("me-west1", "IL"),
-            ("northamerica-northeast1", "CA"),
-            ("northamerica-northeast2", "CA"),
-            ("northamerica-south1", "MX"),
-            ("southamerica-east1", "BR"),
-            ("southamerica-west1", "CL"),
-            ("us-central1", "US"),
-            ("us-east1", "US"),
-            ("us-east4", "US"),
-            ("us-east5", "US"),
-            ("us-south1", "US"),
-            ("us-west1", "US"),
-            ("us-west2", "US"),
-            ("us-west3", "US"),
-            ("us-west4", "US"),
-        ],
-        "azure" | "azurerm" => &[
-            ("australiacentral", "AU"),
-            ("australiaeast", "AU"),
-            ("australiasoutheast", "AU"),
-            ("brazilsouth", "BR"),
-            ("canadacentral", "CA"),
-            ("canadaeast", "CA"),
-            ("centralindia", "IN"),
-            ("centralus", "US"),
-            ("eastasia", "HK"),
-            ("eastus", "US"),
-            ("eastus2", "US"),
-            ("francecentral", "FR"),
-            ("francesouth", "FR"),
-            ("germanynorth", "DE"),
-            ("germanywestcentral", "DE"),
-            ("israelcentral", "IL"),
-            ("italynorth", "IT"),
-            ("japaneast", "JP"),
-            ("japanwest", "JP"),
-            ("koreacentral", "KR"),
-            ("koreasouth", "KR"),
-            ("mexicocentral", "MX"),
-            ("northcentralus", "US"),
-            ("northeurope", "IE"),
-            ("norwayeast", "NO"),
-            ("norwaywest", "NO"),
-            ("polandcentral", "PL"),
-            ("qatarcentral", "QA"),
-            ("southafricanorth", "ZA"),
-            ("southcentralus", "US"),
-            ("southeastasia", "SG"),
-            ("southindia", "IN"),
-            ("spaincentral", "ES"),
-            ("swedencentral", "SE"),
-            ("switzerlandnorth", "CH"),
-            ("switzerlandwest", "CH"),
-            ("uaenorth", "AE"),
-            ("uksouth", "GB"),
-            ("ukwest", "GB"),
-            ("westcentralus", "US"),
-            ("westeurope", "NL"),
-            ("westindia", "IN"),
-            ("westus", "US"),
-            ("westus2", "US"),
-            ("westus3", "US"),
-        ],
+    let table = match provider {
+        "aws" => AWS_REGIONS,
+        "gcp" | "google" => GCP_REGIONS,
+        "azure" | "azurerm" => AZURE_REGIONS,
         _ => return None,
     };
     table
-        .iter()
-        .find(|(name, _)| *name == region)
-        .map(|(_, country)| *country)
+        .binary_search_by(|(name, _)| (*name).cmp(region))
+        .ok()
+        .map(|at| table[at].1)
 }
+
+/// (region, country) tables, sorted by region name for [`country`]'s binary search.
+type Regions = &'static [(&'static str, &'static str)];
+
+/// AWS regions and their countries, sorted by region.
+const AWS_REGIONS: Regions = &[
+    ("af-south-1", "ZA"),
+    ("ap-east-1", "HK"),
+    ("ap-east-2", "TW"),
+    ("ap-northeast-1", "JP"),
+    ("ap-northeast-2", "KR"),
+    ("ap-northeast-3", "JP"),
+    ("ap-south-1", "IN"),
+    ("ap-south-2", "IN"),
+    ("ap-southeast-1", "SG"),
+    ("ap-southeast-2", "AU"),
+    ("ap-southeast-3", "ID"),
+    ("ap-southeast-4", "AU"),
+    ("ap-southeast-5", "MY"),
+    ("ap-southeast-7", "TH"),
+    ("ca-central-1", "CA"),
+    ("ca-west-1", "CA"),
+    ("cn-north-1", "CN"),
+    ("cn-northwest-1", "CN"),
+    ("eu-central-1", "DE"),
+    ("eu-central-2", "CH"),
+    ("eu-north-1", "SE"),
+    ("eu-south-1", "IT"),
+    ("eu-south-2", "ES"),
+    ("eu-west-1", "IE"),
+    ("eu-west-2", "GB"),
+    ("eu-west-3", "FR"),
+    ("il-central-1", "IL"),
+    ("me-central-1", "AE"),
+    ("me-south-1", "BH"),
+    ("mx-central-1", "MX"),
+    ("sa-east-1", "BR"),
+    ("us-east-1", "US"),
+    ("us-east-2", "US"),
+    ("us-gov-east-1", "US"),
+    ("us-gov-west-1", "US"),
+    ("us-west-1", "US"),
+    ("us-west-2", "US"),
+];
+
+/// Google Cloud regions and their countries, sorted by region.
+const GCP_REGIONS: Regions = &[
+    ("africa-south1", "ZA"),
+    ("asia-east1", "TW"),
+    ("asia-east2", "HK"),
+    ("asia-northeast1", "JP"),
+    ("asia-northeast2", "JP"),
+    ("asia-northeast3", "KR"),
+    ("asia-south1", "IN"),
+    ("asia-south2", "IN"),
+    ("asia-southeast1", "SG"),
+    ("asia-southeast2", "ID"),
+    ("australia-southeast1", "AU"),
+    ("australia-southeast2", "AU"),
+    ("europe-central2", "PL"),
+    ("europe-north1", "FI"),
+    ("europe-north2", "SE"),
+    ("europe-southwest1", "ES"),
+    ("europe-west1", "BE"),
+    ("europe-west10", "DE"),
+    ("europe-west12", "IT"),
+    ("europe-west2", "GB"),
+    ("europe-west3", "DE"),
+    ("europe-west4", "NL"),
+    ("europe-west6", "CH"),
+    ("europe-west8", "IT"),
+    ("europe-west9", "FR"),
+    ("me-central1", "QA"),
+    ("me-central2", "SA"),
+    ("me-west1", "IL"),
+    ("northamerica-northeast1", "CA"),
+    ("northamerica-northeast2", "CA"),
+    ("northamerica-south1", "MX"),
+    ("southamerica-east1", "BR"),
+    ("southamerica-west1", "CL"),
+    ("us-central1", "US"),
+    ("us-east1", "US"),
+    ("us-east4", "US"),
+    ("us-east5", "US"),
+    ("us-south1", "US"),
+    ("us-west1", "US"),
+    ("us-west2", "US"),
+    ("us-west3", "US"),
+    ("us-west4", "US"),
+];
+
+/// Azure regions and their countries, sorted by region.
+const AZURE_REGIONS: Regions = &[
+    ("australiacentral", "AU"),
+    ("australiaeast", "AU"),
+    ("australiasoutheast", "AU"),
+    ("brazilsouth", "BR"),
+    ("canadacentral", "CA"),
+    ("canadaeast", "CA"),
+    ("centralindia", "IN"),
+    ("centralus", "US"),
+    ("eastasia", "HK"),
+    ("eastus", "US"),
+    ("eastus2", "US"),
+    ("francecentral", "FR"),
+    ("francesouth", "FR"),
+    ("germanynorth", "DE"),
+    ("germanywestcentral", "DE"),
+    ("israelcentral", "IL"),
+    ("italynorth", "IT"),
+    ("japaneast", "JP"),
+    ("japanwest", "JP"),
+    ("koreacentral", "KR"),
+    ("koreasouth", "KR"),
+    ("mexicocentral", "MX"),
+    ("northcentralus", "US"),
+    ("northeurope", "IE"),
+    ("norwayeast", "NO"),
+    ("norwaywest", "NO"),
+    ("polandcentral", "PL"),
+    ("qatarcentral", "QA"),
+    ("southafricanorth", "ZA"),
+    ("southcentralus", "US"),
+    ("southeastasia", "SG"),
+    ("southindia", "IN"),
+    ("spaincentral", "ES"),
+    ("swedencentral", "SE"),
+    ("switzerlandnorth", "CH"),
+    ("switzerlandwest", "CH"),
+    ("uaenorth", "AE"),
+    ("uksouth", "GB"),
+    ("ukwest", "GB"),
+    ("westcentralus", "US"),
+    ("westeurope", "NL"),
+    ("westindia", "IN"),
+    ("westus", "US"),
+    ("westus2", "US"),
+    ("westus3", "US"),
+];
 
 /// For every resource, the (provider, region) places it needs, itself included, following
 /// requirements to the end. Components of the requirement graph are solved members first, so
@@ -497,11 +509,47 @@ pub(super) fn register(
     estate: &Estate,
     report: &AuditReport,
 ) -> io::Result<Vec<(String, Vec<u8>)>> {
-    let mut gaps: Vec<Gap> = Vec::new();
     let providers: Vec<&str> = report.estate.providers.iter().map(String::as_str).collect();
-    let provider_set: BTreeSet<&str> = providers.iter().copied().collect();
+    let mut register = Register {
+        estate,
+        report,
+        provider_set: providers.iter().copied().collect(),
+        providers,
+        stops: provider_stops(report),
+        gaps: Vec::new(),
+    };
+    let (b0601, functions) = register.b06_01();
+    let b0202 = register.b02_02(&functions);
+    let b0501 = register.b05_01();
+    let b0502 = register.b05_02();
+    let b0701 = register.b07_01();
 
-    // Which providers' loss alone stops each critical service.
+    let mut files = Vec::new();
+    for table in [&b0202, &b0501, &b0502, &b0601, &b0701] {
+        files.push((format!("dora/{}.csv", table.id), table.to_csv()?));
+    }
+    files.push(("dora/gaps.csv".into(), gaps_csv(&register.gaps)?));
+    files.push((
+        "dora/README.md".into(),
+        readme(register.gaps.len()).into_bytes(),
+    ));
+    Ok(files)
+}
+
+/// What every template is filled from, and the gaps found so far.
+struct Register<'a> {
+    estate: &'a Estate,
+    report: &'a AuditReport,
+    /// The providers of the estate, in the report's order.
+    providers: Vec<&'a str>,
+    provider_set: BTreeSet<&'a str>,
+    /// Which providers' loss alone stops each critical service, by service id.
+    stops: HashMap<&'a str, BTreeSet<&'a str>>,
+    gaps: Vec<Gap>,
+}
+
+/// Which providers' loss alone stops each critical service.
+fn provider_stops(report: &AuditReport) -> HashMap<&str, BTreeSet<&str>> {
     let mut stops: HashMap<&str, BTreeSet<&str>> = HashMap::new();
     for cut in &report.cut_sets {
         let entry = stops.entry(cut.service.as_str()).or_default();
@@ -513,197 +561,234 @@ pub(super) fn register(
             entry.insert(d.id.as_str());
         }
     }
+    stops
+}
 
-    // B_06.01: one function per critical service, F1.. in the report's order.
-    let mut b0601 = Table::new("B_06.01", B_06_01);
-    let mut functions: Vec<(String, u32)> = Vec::new();
-    for (n, service) in estate.critical.iter().enumerate() {
-        let r = estate.resource(service.resource);
-        let fid = format!("F{}", n + 1);
-        let key = format!("{fid} ({})", r.id);
-        let row = b0601.row();
-        b0601.set(row, "c0010", fid.clone());
-        b0601.set(row, "c0030", r.label());
-        let (criticality, reason) = match service.reason {
-            CriticalReason::Tagged => (YES, "tagged linchpin:critical=true in the inventory"),
-            CriticalReason::Configured => (YES, "named critical in the linchpin config"),
-            CriticalReason::EntryPoint => (
-                NOT_ASSESSED,
-                "linchpin treats it as critical because it is an entry point (internet-facing)",
-            ),
-            CriticalReason::GraphRoot => (
-                NOT_ASSESSED,
-                "nothing was marked critical; linchpin took the resources nothing depends on",
-            ),
-        };
-        b0601.set(row, "c0050", criticality);
-        b0601.set(row, "c0060", reason);
-        b0601.gap(
-            &mut gaps,
-            &key,
-            "c0020",
-            "licensed activities are not in the inventory: choose from the ITS list",
-        );
-        b0601.gap(&mut gaps, &key, "c0040", NO_ENTITY);
-        if criticality != YES {
-            b0601.gap(&mut gaps, &key, "c0050", "not marked critical by a person: assess whether the function is critical or important");
+/// `gaps.csv`: one row per cell a person must fill.
+fn gaps_csv(gaps: &[Gap]) -> io::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(["template", "row", "column", "column_name", "why"])?;
+    for gap in gaps {
+        writer.write_record([gap.template, &gap.row, gap.column, gap.name, &gap.why])?;
+    }
+    writer.into_inner().map_err(|err| err.into_error())
+}
+
+impl<'a> Register<'a> {
+    /// B_06.01: one function per critical service, F1.. in the report's order; also returns
+    /// each function's id and service resource.
+    fn b06_01(&mut self) -> (Table, Vec<(String, u32)>) {
+        let gaps = &mut self.gaps;
+        let mut b0601 = Table::new("B_06.01", B_06_01);
+        let mut functions: Vec<(String, u32)> = Vec::new();
+        for (n, service) in self.estate.critical.iter().enumerate() {
+            let r = self.estate.resource(service.resource);
+            let fid = format!("F{}", n + 1);
+            let key = format!("{fid} ({})", r.id);
+            let row = b0601.row();
+            b0601.set(row, "c0010", fid.clone());
+            b0601.set(row, "c0030", r.label());
+            let (criticality, reason) = criticality(&service.reason);
+            b0601.set(row, "c0050", criticality);
+            b0601.set(row, "c0060", reason);
+            b0601.gap(
+                gaps,
+                &key,
+                "c0020",
+                "licensed activities are not in the inventory: choose from the ITS list",
+            );
+            b0601.gap(gaps, &key, "c0040", NO_ENTITY);
+            if criticality != YES {
+                b0601.gap(gaps, &key, "c0050", "not marked critical by a person: assess whether the function is critical or important");
+            }
+            b0601.gap(
+                gaps,
+                &key,
+                "c0070",
+                "the date of the criticality assessment is not in the inventory",
+            );
+            b0601.gap(
+                gaps,
+                &key,
+                "c0080",
+                "recovery time objectives are set by the business, not visible in the inventory",
+            );
+            b0601.gap(
+                gaps,
+                &key,
+                "c0090",
+                "recovery point objectives are set by the business, not visible in the inventory",
+            );
+            b0601.gap(gaps, &key, "c0100", "the business impact of losing the function is an assessment; findings.json lists what stops it");
+            functions.push((fid, service.resource));
         }
-        b0601.gap(
-            &mut gaps,
-            &key,
-            "c0070",
-            "the date of the criticality assessment is not in the inventory",
-        );
-        b0601.gap(
-            &mut gaps,
-            &key,
-            "c0080",
-            "recovery time objectives are set by the business, not visible in the inventory",
-        );
-        b0601.gap(
-            &mut gaps,
-            &key,
-            "c0090",
-            "recovery point objectives are set by the business, not visible in the inventory",
-        );
-        b0601.gap(&mut gaps, &key, "c0100", "the business impact of losing the function is an assessment; findings.json lists what stops it");
-        functions.push((fid, service.resource));
+        (b0601, functions)
     }
 
-    // B_02.02: one row per function × provider it depends on.
-    let reached = reach(estate);
-    let mut b0202 = Table::new("B_02.02", B_02_02);
-    for (fid, ix) in &functions {
-        let service = estate.resource(*ix);
-        let mut by_provider: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
-        for (provider, region) in reached.of(*ix) {
-            if provider_set.contains(provider.as_str()) {
-                by_provider
-                    .entry(provider.as_str())
-                    .or_default()
-                    .insert(region.as_deref());
+    /// B_02.02: one row per function × provider it depends on.
+    fn b02_02(&mut self, functions: &[(String, u32)]) -> Table {
+        let reached = reach(self.estate);
+        let mut b0202 = Table::new("B_02.02", B_02_02);
+        for (fid, ix) in functions {
+            let service = self.estate.resource(*ix);
+            let mut by_provider: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
+            for (provider, region) in reached.of(*ix) {
+                if self.provider_set.contains(provider.as_str()) {
+                    by_provider
+                        .entry(provider.as_str())
+                        .or_default()
+                        .insert(region.as_deref());
+                }
+            }
+            let stopped_by = self.stops.get(service.id.as_str());
+            for (provider, regions) in by_provider {
+                let gaps = &mut self.gaps;
+                let key = format!("{fid} ({}) × provider {provider}", service.id);
+                let row = b0202.row();
+                b0202.set(row, "c0030", provider);
+                b0202.set(row, "c0040", PLACEHOLDER_CODE_TYPE);
+                b0202.set(row, "c0050", fid.clone());
+                for (code, why) in [
+                    ("c0010", NO_CONTRACT),
+                    ("c0020", NO_ENTITY),
+                    ("c0030", PLACEHOLDER_ID),
+                    ("c0040", PLACEHOLDER_TYPE),
+                    ("c0060", NO_SERVICE_TYPE),
+                    ("c0070", NO_CONTRACT),
+                    ("c0080", NO_CONTRACT),
+                    ("c0100", NO_CONTRACT),
+                    ("c0110", NO_CONTRACT),
+                    ("c0120", NO_CONTRACT),
+                ] {
+                    b0202.gap(gaps, &key, code, why);
+                }
+                provision_country(&mut b0202, gaps, (row, &key), provider, &regions);
+                for code in ["c0140", "c0150", "c0160", "c0170"] {
+                    b0202.gap(gaps, &key, code, NO_DATA_MAP);
+                }
+                if stopped_by.is_some_and(|set| set.contains(provider)) {
+                    b0202.set(row, "c0180", FULL_RELIANCE);
+                } else {
+                    b0202.gap(gaps, &key, "c0180", format!(
+                        "losing {provider} alone does not stop the service in the inventory: choose between not significant, low and material reliance"
+                    ));
+                }
             }
         }
-        let stopped_by = stops.get(service.id.as_str());
-        for (provider, regions) in by_provider {
-            let key = format!("{fid} ({}) × provider {provider}", service.id);
-            let row = b0202.row();
-            b0202.set(row, "c0030", provider);
-            b0202.set(row, "c0040", PLACEHOLDER_CODE_TYPE);
-            b0202.set(row, "c0050", fid.clone());
-            for (code, why) in [
-                ("c0010", NO_CONTRACT),
-                ("c0020", NO_ENTITY),
-                ("c0030", PLACEHOLDER_ID),
-                ("c0040", PLACEHOLDER_TYPE),
-                ("c0060", NO_SERVICE_TYPE),
-                ("c0070", NO_CONTRACT),
-                ("c0080", NO_CONTRACT),
-                ("c0100", NO_CONTRACT),
-                ("c0110", NO_CONTRACT),
-                ("c0120", NO_CONTRACT),
-            ] {
-                b0202.gap(&mut gaps, &key, code, why);
-            }
-            let named: Vec<&str> = regions.iter().flatten().copied().collect();
-            let countries: BTreeSet<Option<&str>> = named
-                .iter()
-                .map(|region| country(provider, region))
-                .collect();
-            match (countries.len(), countries.first()) {
-                (1, Some(Some(code))) => b0202.set(row, "c0130", format!("eba_GA:{code}")),
-                _ if named.is_empty() => b0202.gap(&mut gaps, &key, "c0130", format!(
-                    "the service uses {provider} only through global or unplaced resources: no region shows the country"
-                )),
-                _ if countries.contains(&None) => b0202.gap(&mut gaps, &key, "c0130", format!(
-                    "linchpin cannot map every region of {provider} used ({}) to a country",
-                    named.join(", ")
-                )),
-                _ => b0202.gap(&mut gaps, &key, "c0130", format!(
-                    "the service uses {provider} in several countries ({}): choose the country of provision",
-                    countries.iter().flatten().copied().collect::<Vec<_>>().join(", ")
-                )),
-            }
-            for code in ["c0140", "c0150", "c0160", "c0170"] {
-                b0202.gap(&mut gaps, &key, code, NO_DATA_MAP);
-            }
-            if stopped_by.is_some_and(|set| set.contains(provider)) {
-                b0202.set(row, "c0180", FULL_RELIANCE);
-            } else {
-                b0202.gap(&mut gaps, &key, "c0180", format!(
-                    "losing {provider} alone does not stop the service in the inventory: choose between not significant, low and material reliance"
-                ));
-            }
+        b0202
+    }
+
+    /// B_05.01: one row per provider.
+    fn b05_01(&mut self) -> Table {
+        let gaps = &mut self.gaps;
+        let mut b0501 = Table::new("B_05.01", B_05_01);
+        for provider in &self.providers {
+            let key = format!("provider {provider}");
+            let row = b0501.row();
+            b0501.set(row, "c0010", *provider);
+            b0501.set(row, "c0020", PLACEHOLDER_CODE_TYPE);
+            b0501.set(row, "c0050", *provider);
+            b0501.gap(gaps, &key, "c0010", PLACEHOLDER_ID);
+            b0501.gap(gaps, &key, "c0020", PLACEHOLDER_TYPE);
+            b0501.gap(gaps, &key, "c0050", "linchpin wrote its provider id: replace it with the legal name of the contracting entity");
+            b0501.gap(
+                gaps,
+                &key,
+                "c0060",
+                "the legal name is not in the inventory",
+            );
+            b0501.gap(
+                gaps,
+                &key,
+                "c0070",
+                "whether the provider is a legal person is not in the inventory",
+            );
+            b0501.gap(gaps, &key, "c0080", "the headquarters' country is not in the inventory (regions show where services run, not where the provider is based)");
+            b0501.gap(gaps, &key, "c0090", "costs are not in the inventory");
+            b0501.gap(gaps, &key, "c0100", "costs are not in the inventory");
+            b0501.gap(
+                gaps,
+                &key,
+                "c0110",
+                "group structure is not in the inventory",
+            );
+            b0501.gap(
+                gaps,
+                &key,
+                "c0120",
+                "group structure is not in the inventory",
+            );
         }
+        b0501
     }
 
-    // B_05.01: one row per provider.
-    let mut b0501 = Table::new("B_05.01", B_05_01);
-    for provider in &providers {
-        let key = format!("provider {provider}");
-        let row = b0501.row();
-        b0501.set(row, "c0010", *provider);
-        b0501.set(row, "c0020", PLACEHOLDER_CODE_TYPE);
-        b0501.set(row, "c0050", *provider);
-        b0501.gap(&mut gaps, &key, "c0010", PLACEHOLDER_ID);
-        b0501.gap(&mut gaps, &key, "c0020", PLACEHOLDER_TYPE);
-        b0501.gap(&mut gaps, &key, "c0050", "linchpin wrote its provider id: replace it with the legal name of the contracting entity");
-        b0501.gap(
-            &mut gaps,
-            &key,
-            "c0060",
-            "the legal name is not in the inventory",
-        );
-        b0501.gap(
-            &mut gaps,
-            &key,
-            "c0070",
-            "whether the provider is a legal person is not in the inventory",
-        );
-        b0501.gap(&mut gaps, &key, "c0080", "the headquarters' country is not in the inventory (regions show where services run, not where the provider is based)");
-        b0501.gap(&mut gaps, &key, "c0090", "costs are not in the inventory");
-        b0501.gap(&mut gaps, &key, "c0100", "costs are not in the inventory");
-        b0501.gap(
-            &mut gaps,
-            &key,
-            "c0110",
-            "group structure is not in the inventory",
-        );
-        b0501.gap(
-            &mut gaps,
-            &key,
-            "c0120",
-            "group structure is not in the inventory",
-        );
+    /// B_05.02: rank 1 for every provider; rank 2 where a provider's resource needs a resource
+    /// of another provider held outside the accounts the snapshot was read from.
+    fn b05_02(&mut self) -> Table {
+        let subcontracted = self.subcontracted();
+        let gaps = &mut self.gaps;
+        let mut b0502 = Table::new("B_05.02", B_05_02);
+        for provider in &self.providers {
+            let key = format!("provider {provider} rank 1");
+            let row = b0502.row();
+            b0502.set(row, "c0030", *provider);
+            b0502.set(row, "c0040", PLACEHOLDER_CODE_TYPE);
+            b0502.set(row, "c0050", "1");
+            b0502.gap(gaps, &key, "c0010", NO_CONTRACT);
+            b0502.gap(gaps, &key, "c0020", NO_SERVICE_TYPE);
+            b0502.gap(gaps, &key, "c0030", PLACEHOLDER_ID);
+            b0502.gap(gaps, &key, "c0040", PLACEHOLDER_TYPE);
+        }
+        for (sub, recipient) in &subcontracted {
+            let key = format!("provider {sub} rank 2 under {recipient}");
+            let row = b0502.row();
+            b0502.set(row, "c0030", *sub);
+            b0502.set(row, "c0040", PLACEHOLDER_CODE_TYPE);
+            b0502.set(row, "c0050", "2");
+            b0502.set(row, "c0060", *recipient);
+            b0502.set(row, "c0070", PLACEHOLDER_CODE_TYPE);
+            b0502.gap(gaps, &key, "c0010", NO_CONTRACT);
+            b0502.gap(gaps, &key, "c0020", NO_SERVICE_TYPE);
+            b0502.gap(gaps, &key, "c0030", PLACEHOLDER_ID);
+            b0502.gap(gaps, &key, "c0040", PLACEHOLDER_TYPE);
+            b0502.gap(gaps, &key, "c0060", PLACEHOLDER_ID);
+            b0502.gap(gaps, &key, "c0070", PLACEHOLDER_TYPE);
+        }
+        b0502
     }
 
-    // B_05.02: rank 1 for every provider; rank 2 where a provider's resource needs a resource
-    // of another provider held outside the accounts the snapshot was read from.
-    let own_accounts: BTreeSet<&str> = estate
-        .snapshot
-        .coverage
-        .iter()
-        .filter_map(|c| c.account.as_deref())
-        .chain(
-            estate
-                .snapshot
-                .sources
-                .iter()
-                .filter(|s| s.kind == "aws")
-                .map(|s| s.name.as_str()),
-        )
-        .collect();
-    let mut subcontracted: BTreeSet<(&str, &str)> = BTreeSet::new();
-    if !own_accounts.is_empty() {
+    /// The (subcontractor, recipient) provider pairs of B_05.02's rank 2 rows.
+    fn subcontracted(&self) -> BTreeSet<(&'a str, &'a str)> {
+        let estate = self.estate;
+        let own_accounts: BTreeSet<&str> = estate
+            .snapshot
+            .coverage
+            .iter()
+            .filter_map(|c| c.account.as_deref())
+            .chain(
+                estate
+                    .snapshot
+                    .sources
+                    .iter()
+                    .filter(|s| s.kind == "aws")
+                    .map(|s| s.name.as_str()),
+            )
+            .collect();
+        let mut subcontracted: BTreeSet<(&str, &str)> = BTreeSet::new();
+        if own_accounts.is_empty() {
+            return subcontracted;
+        }
         for group in &estate.groups {
             let owner = estate.resource(group.owner);
-            if estate.is_logical(group.owner) || !provider_set.contains(owner.provider.as_str()) {
+            if estate.is_logical(group.owner)
+                || !self.provider_set.contains(owner.provider.as_str())
+            {
                 continue;
             }
             for &m in &group.members {
                 let member = estate.resource(m);
                 if member.provider != owner.provider
-                    && provider_set.contains(member.provider.as_str())
+                    && self.provider_set.contains(member.provider.as_str())
                     && member
                         .account
                         .as_deref()
@@ -713,117 +798,116 @@ pub(super) fn register(
                 }
             }
         }
-    }
-    let mut b0502 = Table::new("B_05.02", B_05_02);
-    for provider in &providers {
-        let key = format!("provider {provider} rank 1");
-        let row = b0502.row();
-        b0502.set(row, "c0030", *provider);
-        b0502.set(row, "c0040", PLACEHOLDER_CODE_TYPE);
-        b0502.set(row, "c0050", "1");
-        b0502.gap(&mut gaps, &key, "c0010", NO_CONTRACT);
-        b0502.gap(&mut gaps, &key, "c0020", NO_SERVICE_TYPE);
-        b0502.gap(&mut gaps, &key, "c0030", PLACEHOLDER_ID);
-        b0502.gap(&mut gaps, &key, "c0040", PLACEHOLDER_TYPE);
-    }
-    for (sub, recipient) in &subcontracted {
-        let key = format!("provider {sub} rank 2 under {recipient}");
-        let row = b0502.row();
-        b0502.set(row, "c0030", *sub);
-        b0502.set(row, "c0040", PLACEHOLDER_CODE_TYPE);
-        b0502.set(row, "c0050", "2");
-        b0502.set(row, "c0060", *recipient);
-        b0502.set(row, "c0070", PLACEHOLDER_CODE_TYPE);
-        b0502.gap(&mut gaps, &key, "c0010", NO_CONTRACT);
-        b0502.gap(&mut gaps, &key, "c0020", NO_SERVICE_TYPE);
-        b0502.gap(&mut gaps, &key, "c0030", PLACEHOLDER_ID);
-        b0502.gap(&mut gaps, &key, "c0040", PLACEHOLDER_TYPE);
-        b0502.gap(&mut gaps, &key, "c0060", PLACEHOLDER_ID);
-        b0502.gap(&mut gaps, &key, "c0070", PLACEHOLDER_TYPE);
+        subcontracted
     }
 
-    // B_07.01: one assessment per provider; the impact of discontinuing is High when losing
-    // the provider alone stops a critical service.
-    let mut b0701 = Table::new("B_07.01", B_07_01);
-    for provider in &providers {
-        let key = format!("provider {provider}");
-        let row = b0701.row();
-        b0701.set(row, "c0020", *provider);
-        b0701.set(row, "c0030", PLACEHOLDER_CODE_TYPE);
-        b0701.gap(&mut gaps, &key, "c0010", NO_CONTRACT);
-        b0701.gap(&mut gaps, &key, "c0020", PLACEHOLDER_ID);
-        b0701.gap(&mut gaps, &key, "c0030", PLACEHOLDER_TYPE);
-        b0701.gap(&mut gaps, &key, "c0040", NO_SERVICE_TYPE);
-        b0701.gap(
-            &mut gaps,
-            &key,
-            "c0050",
-            "substitutability is a market and contract assessment, not visible in the inventory",
-        );
-        b0701.gap(
-            &mut gaps,
-            &key,
-            "c0060",
-            "needed when c0050 is not substitutable or highly complex",
-        );
-        b0701.gap(
-            &mut gaps,
-            &key,
-            "c0070",
-            "audits of the provider are not in the inventory",
-        );
-        b0701.gap(
-            &mut gaps,
-            &key,
-            "c0080",
-            "exit plans are not in the inventory",
-        );
-        b0701.gap(
-            &mut gaps,
-            &key,
-            "c0090",
-            "reintegration is an assessment, not visible in the inventory",
-        );
-        let stopped: Vec<&str> = report
-            .critical_services
-            .iter()
-            .filter(|s| {
+    /// B_07.01: one assessment per provider; the impact of discontinuing is High when losing
+    /// the provider alone stops a critical service.
+    fn b07_01(&mut self) -> Table {
+        let gaps = &mut self.gaps;
+        let mut b0701 = Table::new("B_07.01", B_07_01);
+        for provider in &self.providers {
+            let key = format!("provider {provider}");
+            let row = b0701.row();
+            b0701.set(row, "c0020", *provider);
+            b0701.set(row, "c0030", PLACEHOLDER_CODE_TYPE);
+            b0701.gap(gaps, &key, "c0010", NO_CONTRACT);
+            b0701.gap(gaps, &key, "c0020", PLACEHOLDER_ID);
+            b0701.gap(gaps, &key, "c0030", PLACEHOLDER_TYPE);
+            b0701.gap(gaps, &key, "c0040", NO_SERVICE_TYPE);
+            b0701.gap(
+                gaps,
+                &key,
+                "c0050",
+                "substitutability is a market and contract assessment, not visible in the inventory",
+            );
+            b0701.gap(
+                gaps,
+                &key,
+                "c0060",
+                "needed when c0050 is not substitutable or highly complex",
+            );
+            b0701.gap(
+                gaps,
+                &key,
+                "c0070",
+                "audits of the provider are not in the inventory",
+            );
+            b0701.gap(gaps, &key, "c0080", "exit plans are not in the inventory");
+            b0701.gap(
+                gaps,
+                &key,
+                "c0090",
+                "reintegration is an assessment, not visible in the inventory",
+            );
+            let stops = &self.stops;
+            let stopped = self.report.critical_services.iter().any(|s| {
                 stops
                     .get(s.id.as_str())
                     .is_some_and(|set| set.contains(provider))
-            })
-            .map(|s| s.name.as_str())
-            .collect();
-        if stopped.is_empty() {
-            b0701.gap(&mut gaps, &key, "c0100", format!(
-                "losing {provider} alone stops no critical service in the inventory: choose low or medium after review"
-            ));
-        } else {
-            b0701.set(row, "c0100", IMPACT_HIGH);
+            });
+            if stopped {
+                b0701.set(row, "c0100", IMPACT_HIGH);
+            } else {
+                b0701.gap(gaps, &key, "c0100", format!(
+                    "losing {provider} alone stops no critical service in the inventory: choose low or medium after review"
+                ));
+            }
+            b0701.gap(
+                gaps,
+                &key,
+                "c0110",
+                "alternative providers are not in the inventory",
+            );
         }
-        b0701.gap(
-            &mut gaps,
-            &key,
-            "c0110",
-            "alternative providers are not in the inventory",
-        );
+        b0701
     }
+}
 
-    let mut files = Vec::new();
-    for table in [&b0202, &b0501, &b0502, &b0601, &b0701] {
-        files.push((format!("dora/{}.csv", table.id), table.to_csv()?));
+/// B_06.01's criticality (c0050) and its reason (c0060) for why a service is critical.
+fn criticality(reason: &CriticalReason) -> (&'static str, &'static str) {
+    match reason {
+        CriticalReason::Tagged => (YES, "tagged linchpin:critical=true in the inventory"),
+        CriticalReason::Configured => (YES, "named critical in the linchpin config"),
+        CriticalReason::EntryPoint => (
+            NOT_ASSESSED,
+            "linchpin treats it as critical because it is an entry point (internet-facing)",
+        ),
+        CriticalReason::GraphRoot => (
+            NOT_ASSESSED,
+            "nothing was marked critical; linchpin took the resources nothing depends on",
+        ),
     }
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(["template", "row", "column", "column_name", "why"])?;
-    for gap in &gaps {
-        writer.write_record([gap.template, &gap.row, gap.column, gap.name, &gap.why])?;
+}
+
+/// B_02.02 c0130, the country of provision: set when every region of `provider` the service
+/// uses maps to one country, a gap saying why otherwise; `row` is keyed `key` in the gaps.
+fn provision_country(
+    b0202: &mut Table,
+    gaps: &mut Vec<Gap>,
+    (row, key): (usize, &str),
+    provider: &str,
+    regions: &BTreeSet<Option<&str>>,
+) {
+    let named: Vec<&str> = regions.iter().flatten().copied().collect();
+    let countries: BTreeSet<Option<&str>> = named
+        .iter()
+        .map(|region| country(provider, region))
+        .collect();
+    match (countries.len(), countries.first()) {
+        (1, Some(Some(code))) => b0202.set(row, "c0130", format!("eba_GA:{code}")),
+        _ if named.is_empty() => b0202.gap(gaps, key, "c0130", format!(
+            "the service uses {provider} only through global or unplaced resources: no region shows the country"
+        )),
+        _ if countries.contains(&None) => b0202.gap(gaps, key, "c0130", format!(
+            "linchpin cannot map every region of {provider} used ({}) to a country",
+            named.join(", ")
+        )),
+        _ => b0202.gap(gaps, key, "c0130", format!(
+            "the service uses {provider} in several countries ({}): choose the country of provision",
+            countries.iter().flatten().copied().collect::<Vec<_>>().join(", ")
+        )),
     }
-    files.push((
-        "dora/gaps.csv".into(),
-        writer.into_inner().map_err(|err| err.into_error())?,
-    ));
-    files.push(("dora/README.md".into(), readme(gaps.len()).into_bytes()));
-    Ok(files)
 }
 
 fn readme(gaps: usize) -> String {
@@ -885,5 +969,12 @@ mod tests {
         assert_eq!(country("azure", "westeurope"), Some("NL"));
         assert_eq!(country("aws", "mars-north-1"), None);
         assert_eq!(country("vaultco", "ap-northeast-1"), None);
+    }
+
+    #[test]
+    fn region_tables_are_sorted() {
+        for table in [AWS_REGIONS, GCP_REGIONS, AZURE_REGIONS] {
+            assert!(table.windows(2).all(|w| w[0].0 < w[1].0));
+        }
     }
 }

@@ -138,7 +138,37 @@ fn render(report: &AuditReport, format: Format, path: &str) -> io::Result<Vec<u8
 pub fn build(request: &Request) -> io::Result<Bundle> {
     let report = request.report;
     let estate = request.estate;
-    let mut snapshot = serde_json::to_vec_pretty(&estate.snapshot)?;
+    let mut files = report_files(request)?;
+    let run = Run::of(request, &files);
+
+    let entries: Vec<FileEntry> = files.iter().map(|(p, b)| FileEntry::of(p, b)).collect();
+    let oscal_path = "oscal/assessment-results.json";
+    let oscal = oscal::document(&oscal::Context {
+        estate,
+        report,
+        run_id: run.id,
+        started: &run.started,
+        finished: &run.finished,
+        files: &entries,
+    })?;
+    files.push((oscal_path.into(), oscal));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let manifest = manifest(request, run, &files);
+    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
+    manifest_bytes.push(b'\n');
+    files.push((MANIFEST.into(), manifest_bytes));
+    let all: Vec<FileEntry> = files.iter().map(|(p, b)| FileEntry::of(p, b)).collect();
+    files.push((SUMS.into(), render_sums(&all)));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Bundle { files, manifest })
+}
+
+/// The snapshot, the reports, the tables, the control mappings and the DORA register, sorted
+/// by path: every file the OSCAL document lists.
+fn report_files(request: &Request) -> io::Result<Vec<(String, Vec<u8>)>> {
+    let report = request.report;
+    let mut snapshot = serde_json::to_vec_pretty(&request.estate.snapshot)?;
     snapshot.push(b'\n');
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("snapshot.json".into(), snapshot),
@@ -170,59 +200,74 @@ pub fn build(request: &Request) -> io::Result<Bundle> {
             render(report, Format::Junit, "ci/junit.xml")?,
         ),
     ];
-    files.extend(dora::register(estate, report)?);
+    files.extend(dora::register(request.estate, report)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
 
-    let started = request.started;
-    let finished = match request.time_source {
-        TimeSource::Clock => Utc::now(),
-        _ => started,
-    };
-    let (started, finished) = (format_time(started), format_time(finished));
-    let snapshot_sha256 = sha256_hex(
-        &files[files
-            .iter()
-            .position(|(p, _)| p == "snapshot.json")
-            .unwrap_or(0)]
-        .1,
-    );
-    let config_sha256 = request.config_text.map(|text| sha256_hex(text.as_bytes()));
-    let run_id = Uuid::new_v5(
-        &namespace(),
-        format!(
-            "snapshot={snapshot_sha256}\nconfig={}\nrules={}\nstarted={started}",
-            config_sha256.as_deref().unwrap_or("none"),
-            report.rules.digest
-        )
-        .as_bytes(),
-    );
+/// What identifies a run: its id, its times as written, and the hashes of its inputs.
+struct Run {
+    id: Uuid,
+    started: String,
+    finished: String,
+    snapshot_sha256: String,
+    config_sha256: Option<String>,
+}
 
-    let entries: Vec<FileEntry> = files.iter().map(|(p, b)| FileEntry::of(p, b)).collect();
-    let oscal_path = "oscal/assessment-results.json";
-    let oscal = oscal::document(&oscal::Context {
-        estate,
-        report,
-        run_id,
-        started: &started,
-        finished: &finished,
-        files: &entries,
-    })?;
-    files.push((oscal_path.into(), oscal));
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+impl Run {
+    /// The run of `request`, whose snapshot is `snapshot.json` among `files`. The id is a v5
+    /// UUID of the snapshot, config and rules hashes and the start time.
+    fn of(request: &Request, files: &[(String, Vec<u8>)]) -> Self {
+        let started = request.started;
+        let finished = match request.time_source {
+            TimeSource::Clock => Utc::now(),
+            _ => started,
+        };
+        let (started, finished) = (format_time(started), format_time(finished));
+        let snapshot_sha256 = sha256_hex(
+            &files[files
+                .iter()
+                .position(|(p, _)| p == "snapshot.json")
+                .unwrap_or(0)]
+            .1,
+        );
+        let config_sha256 = request.config_text.map(|text| sha256_hex(text.as_bytes()));
+        let id = Uuid::new_v5(
+            &namespace(),
+            format!(
+                "snapshot={snapshot_sha256}\nconfig={}\nrules={}\nstarted={started}",
+                config_sha256.as_deref().unwrap_or("none"),
+                request.report.rules.digest
+            )
+            .as_bytes(),
+        );
+        Run {
+            id,
+            started,
+            finished,
+            snapshot_sha256,
+            config_sha256,
+        }
+    }
+}
 
-    let manifest = Manifest {
+/// The manifest of `run`, listing `files` (every file but the manifest and `SHA256SUMS`).
+fn manifest(request: &Request, run: Run, files: &[(String, Vec<u8>)]) -> Manifest {
+    let report = request.report;
+    let estate = request.estate;
+    Manifest {
         format: FORMAT.into(),
         tool: report.tool.clone(),
-        run_id: run_id.to_string(),
-        started,
-        finished,
+        run_id: run.id.to_string(),
+        started: run.started,
+        finished: run.finished,
         time_source: request.time_source.as_str().into(),
         scope: scope(estate, report),
         inputs: Inputs {
             snapshot_path: report.estate.input.clone(),
-            snapshot_sha256,
+            snapshot_sha256: run.snapshot_sha256,
             config_path: report.rules.config.clone(),
-            config_sha256,
+            config_sha256: run.config_sha256,
             rules_digest: report.rules.digest.clone(),
             rules_enabled: report.rules.enabled.clone(),
             rule_directories: report.rules.directories.clone(),
@@ -236,14 +281,7 @@ pub fn build(request: &Request) -> io::Result<Bundle> {
             .filter(|c| c.status == crate::model::CoverageStatus::Failed)
             .cloned()
             .collect(),
-    };
-    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
-    manifest_bytes.push(b'\n');
-    files.push((MANIFEST.into(), manifest_bytes));
-    let all: Vec<FileEntry> = files.iter().map(|(p, b)| FileEntry::of(p, b)).collect();
-    files.push((SUMS.into(), render_sums(&all)));
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Bundle { files, manifest })
+    }
 }
 
 fn scope(estate: &Estate, report: &AuditReport) -> Scope {

@@ -80,27 +80,10 @@ fn media_type(path: &str) -> &'static str {
     }
 }
 
+/// The assessment-results document, pretty JSON with a final newline.
 pub(super) fn document(cx: &Context) -> io::Result<Vec<u8>> {
     let report = cx.report;
     let run = cx.run_id.to_string();
-    // Controls reviewed: the NIST ids of the enabled rules.
-    let mut reviewed: Vec<String> = report
-        .catalog
-        .iter()
-        .flat_map(|rule| rule.controls.nist80053.iter())
-        .filter_map(|id| control_id(id))
-        .collect();
-    reviewed.sort();
-    reviewed.dedup();
-    let selection = if reviewed.is_empty() {
-        json!({"description": "No enabled rule maps to a NIST SP 800-53 rev. 5 control."})
-    } else {
-        json!({
-            "description": "The NIST SP 800-53 rev. 5 controls the enabled rules give evidence for (mappings/controls.csv).",
-            "include-controls": reviewed.iter().map(|id| json!({"control-id": id})).collect::<Vec<_>>(),
-        })
-    };
-
     // The resources findings name, once each, as inventory items.
     let mut subjects: BTreeMap<&str, String> = BTreeMap::new();
     for finding in &report.findings {
@@ -110,7 +93,53 @@ pub(super) fn document(cx: &Context) -> io::Result<Vec<u8>> {
                 .or_insert_with(|| uuid_of("resource", resource));
         }
     }
-    let inventory: Vec<Value> = subjects
+    let plan = uuid_of("assessment-plan", &run);
+    let document = json!({
+        "assessment-results": {
+            "uuid": uuid_of("assessment-results", &run),
+            "metadata": {
+                "title": "linchpin evidence: assessment results",
+                "last-modified": cx.finished,
+                "version": report.tool.version,
+                "oscal-version": OSCAL_VERSION,
+                "props": [{"name": "run-id", "ns": NS, "value": run}],
+            },
+            "import-ap": {
+                "href": format!("#{plan}"),
+                "remarks": "A placeholder: see the back-matter resource it points to.",
+            },
+            "results": [result(cx, &run, &subjects)],
+            "back-matter": {"resources": back_matter(cx, &plan)},
+        }
+    });
+    let mut out = serde_json::to_vec_pretty(&document)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// The controls reviewed: the NIST ids of the enabled rules, as a control selection.
+fn control_selection(report: &AuditReport) -> Value {
+    let mut reviewed: Vec<String> = report
+        .catalog
+        .iter()
+        .flat_map(|rule| rule.controls.nist80053.iter())
+        .filter_map(|id| control_id(id))
+        .collect();
+    reviewed.sort();
+    reviewed.dedup();
+    if reviewed.is_empty() {
+        json!({"description": "No enabled rule maps to a NIST SP 800-53 rev. 5 control."})
+    } else {
+        json!({
+            "description": "The NIST SP 800-53 rev. 5 controls the enabled rules give evidence for (mappings/controls.csv).",
+            "include-controls": reviewed.iter().map(|id| json!({"control-id": id})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// The inventory items: each resource a finding names (`subjects`, id → UUID), described.
+fn inventory(cx: &Context, subjects: &BTreeMap<&str, String>) -> Vec<Value> {
+    subjects
         .iter()
         .map(|(id, uuid)| {
             let description = match cx.estate.index.get(*id) {
@@ -134,22 +163,54 @@ pub(super) fn document(cx: &Context) -> io::Result<Vec<u8>> {
             }
             item
         })
-        .collect();
+        .collect()
+}
 
+/// The one result of run `run`: what was audited, the controls reviewed, the inventory, and
+/// the observations and findings.
+fn result(cx: &Context, run: &str, subjects: &BTreeMap<&str, String>) -> Value {
+    let report = cx.report;
+    let inventory = inventory(cx, subjects);
     let observations: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| observation(f, &subjects, cx.finished))
+        .map(|f| observation(f, subjects, cx.finished))
         .collect();
     let findings: Vec<Value> = report.findings.iter().map(finding).collect();
+    let mut result = json!({
+        "uuid": uuid_of("result", run),
+        "title": "linchpin resilience audit",
+        "description": format!(
+            "Automated audit of {} resources ({} providers, {} regions) for single zones, regions, providers and resources whose loss stops a critical service; {} findings, {} suppressed.",
+            report.estate.resources,
+            report.estate.providers.len(),
+            report.estate.regions.len(),
+            report.findings.len(),
+            report.suppressed,
+        ),
+        "start": cx.started,
+        "end": cx.finished,
+        "reviewed-controls": {"control-selections": [control_selection(report)]},
+    });
+    if !inventory.is_empty() {
+        result["local-definitions"] = json!({"inventory-items": inventory});
+    }
+    if !observations.is_empty() {
+        result["observations"] = Value::Array(observations);
+        result["findings"] = Value::Array(findings);
+    }
+    result
+}
 
-    let plan = uuid_of("assessment-plan", &run);
+/// The back-matter resources: the assessment plan placeholder (UUID `plan`), then every other
+/// evidence file with its hash.
+fn back_matter(cx: &Context, plan: &str) -> Vec<Value> {
     let mut resources = vec![json!({
         "uuid": plan,
         "title": "Assessment plan (none imported)",
         "description": format!(
             "linchpin imports no OSCAL assessment plan: the plan is its enabled rule pack (digest {}), listed in findings.json under rules and in mappings/controls.csv.",
-            report.rules.digest
+            cx.report.rules.digest
         ),
     })];
     for file in cx.files {
@@ -163,50 +224,7 @@ pub(super) fn document(cx: &Context) -> io::Result<Vec<u8>> {
             }],
         }));
     }
-
-    let mut result = json!({
-        "uuid": uuid_of("result", &run),
-        "title": "linchpin resilience audit",
-        "description": format!(
-            "Automated audit of {} resources ({} providers, {} regions) for single zones, regions, providers and resources whose loss stops a critical service; {} findings, {} suppressed.",
-            report.estate.resources,
-            report.estate.providers.len(),
-            report.estate.regions.len(),
-            report.findings.len(),
-            report.suppressed,
-        ),
-        "start": cx.started,
-        "end": cx.finished,
-        "reviewed-controls": {"control-selections": [selection]},
-    });
-    if !inventory.is_empty() {
-        result["local-definitions"] = json!({"inventory-items": inventory});
-    }
-    if !observations.is_empty() {
-        result["observations"] = Value::Array(observations);
-        result["findings"] = Value::Array(findings);
-    }
-    let document = json!({
-        "assessment-results": {
-            "uuid": uuid_of("assessment-results", &run),
-            "metadata": {
-                "title": "linchpin evidence: assessment results",
-                "last-modified": cx.finished,
-                "version": report.tool.version,
-                "oscal-version": OSCAL_VERSION,
-                "props": [{"name": "run-id", "ns": NS, "value": run}],
-            },
-            "import-ap": {
-                "href": format!("#{plan}"),
-                "remarks": "A placeholder: see the back-matter resource it points to.",
-            },
-            "results": [result],
-            "back-matter": {"resources": resources},
-        }
-    });
-    let mut out = serde_json::to_vec_pretty(&document)?;
-    out.push(b'\n');
-    Ok(out)
+    resources
 }
 
 fn observation(f: &Finding, subjects: &BTreeMap<&str, String>, collected: &str) -> Value {

@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::{AuditReport, RuleInfo};
 use crate::analysis::render_path;
 use crate::model::{
-    CheckType, Controls, CoverageStatus, DomainKind, DomainRef, Finding, Severity, Status,
+    CheckType, Controls, CoverageRecord, CoverageStatus, DomainKind, DomainRef, Finding, RuleError,
+    Severity, Status,
 };
 
 /// The `$schema` GitHub documents for uploads.
@@ -39,21 +40,7 @@ pub(super) fn audit(report: &AuditReport, out: &mut dyn Write) -> io::Result<()>
 
 /// The whole SARIF log for a report.
 fn log(report: &AuditReport) -> Log<'_> {
-    let mut rules: Vec<ReportingDescriptor> = report.catalog.iter().map(descriptor).collect();
-    let mut rule_index: HashMap<&str, usize> = report
-        .catalog
-        .iter()
-        .enumerate()
-        .map(|(i, rule)| (rule.id.as_str(), i))
-        .collect();
-    // A finding of a rule missing from the catalog still needs a descriptor to point at.
-    for finding in &report.findings {
-        if !rule_index.contains_key(finding.rule.as_str()) {
-            rule_index.insert(&finding.rule, rules.len());
-            rules.push(bare_descriptor(finding));
-        }
-    }
-
+    let (rules, rule_index) = descriptors(report);
     let uri = artifact_uri(report.estate.input.as_deref().unwrap_or(DEFAULT_ARTIFACT));
     let kept = kept_findings(&report.findings);
     let results: Vec<SarifResult> = report
@@ -64,76 +51,7 @@ fn log(report: &AuditReport) -> Log<'_> {
         .map(|(finding, _)| result(finding, rule_index[finding.rule.as_str()], &uri))
         .collect();
     let left_out = report.findings.len() - results.len();
-
-    let mut notifications = Vec::new();
-    if left_out > 0 {
-        notifications.push(Notification {
-            level: "warning",
-            descriptor: Reference::id("results-limit"),
-            message: Message::new(format!(
-                "{left_out} of {} findings left out: code scanning accepts at most {RESULT_LIMIT} \
-                 results per run, so the most severe unsuppressed ones are kept; the JSON report \
-                 lists every finding",
-                report.findings.len()
-            )),
-            associated_rule: None,
-            locations: Vec::new(),
-        });
-    }
-    for error in &report.rule_errors {
-        let on = error
-            .resource
-            .as_deref()
-            .map_or_else(String::new, |r| format!(" on {r}"));
-        notifications.push(Notification {
-            level: "error",
-            descriptor: Reference::id("rule-error"),
-            message: Message::new(format!(
-                "rule {} could not be evaluated{on}: {}",
-                error.rule, error.message
-            )),
-            associated_rule: Some(Reference {
-                id: Some(error.rule.clone()),
-                index: rule_index.get(error.rule.as_str()).copied(),
-            }),
-            locations: error
-                .resource
-                .iter()
-                .map(|r| Location {
-                    physical_location: None,
-                    logical_locations: vec![LogicalLocation::resource(r, None)],
-                })
-                .collect(),
-        });
-    }
-    for record in &report.coverage {
-        if record.status != CoverageStatus::Failed {
-            continue;
-        }
-        let scope: Vec<&str> = [record.account.as_deref(), record.region.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        let scope = if scope.is_empty() {
-            String::new()
-        } else {
-            format!(" in {}", scope.join("/"))
-        };
-        notifications.push(Notification {
-            level: "warning",
-            descriptor: Reference::id("coverage-failed"),
-            message: Message::new(format!(
-                "{} {} could not be read{scope} (source {}): {}; resources it would have found \
-                 are missing from the audit",
-                record.service,
-                record.operation,
-                record.source,
-                record.error.as_deref().unwrap_or("no reason recorded")
-            )),
-            associated_rule: None,
-            locations: Vec::new(),
-        });
-    }
+    let notifications = notifications(report, left_out, &rule_index);
 
     Log {
         schema: SCHEMA,
@@ -160,6 +78,115 @@ fn log(report: &AuditReport) -> Log<'_> {
                 suppressed: report.suppressed,
             },
         }],
+    }
+}
+
+/// A reporting descriptor per catalog rule, then one per rule a finding names that the
+/// catalog lacks; and each rule id's index among them.
+fn descriptors(report: &AuditReport) -> (Vec<ReportingDescriptor>, HashMap<&str, usize>) {
+    let mut rules: Vec<ReportingDescriptor> = report.catalog.iter().map(descriptor).collect();
+    let mut rule_index: HashMap<&str, usize> = report
+        .catalog
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| (rule.id.as_str(), i))
+        .collect();
+    // A finding of a rule missing from the catalog still needs a descriptor to point at.
+    for finding in &report.findings {
+        if !rule_index.contains_key(finding.rule.as_str()) {
+            rule_index.insert(&finding.rule, rules.len());
+            rules.push(bare_descriptor(finding));
+        }
+    }
+    (rules, rule_index)
+}
+
+/// The tool execution notifications: findings left out (`left_out` of them), rule errors and
+/// failed coverage.
+fn notifications(
+    report: &AuditReport,
+    left_out: usize,
+    rule_index: &HashMap<&str, usize>,
+) -> Vec<Notification> {
+    let mut notifications = Vec::new();
+    if left_out > 0 {
+        notifications.push(Notification {
+            level: "warning",
+            descriptor: Reference::id("results-limit"),
+            message: Message::new(format!(
+                "{left_out} of {} findings left out: code scanning accepts at most {RESULT_LIMIT} \
+                 results per run, so the most severe unsuppressed ones are kept; the JSON report \
+                 lists every finding",
+                report.findings.len()
+            )),
+            associated_rule: None,
+            locations: Vec::new(),
+        });
+    }
+    for error in &report.rule_errors {
+        notifications.push(rule_error(error, rule_index));
+    }
+    for record in &report.coverage {
+        if record.status != CoverageStatus::Failed {
+            continue;
+        }
+        notifications.push(coverage_failed(record));
+    }
+    notifications
+}
+
+/// The notification of a rule that could not be evaluated.
+fn rule_error(error: &RuleError, rule_index: &HashMap<&str, usize>) -> Notification {
+    let on = error
+        .resource
+        .as_deref()
+        .map_or_else(String::new, |r| format!(" on {r}"));
+    Notification {
+        level: "error",
+        descriptor: Reference::id("rule-error"),
+        message: Message::new(format!(
+            "rule {} could not be evaluated{on}: {}",
+            error.rule, error.message
+        )),
+        associated_rule: Some(Reference {
+            id: Some(error.rule.clone()),
+            index: rule_index.get(error.rule.as_str()).copied(),
+        }),
+        locations: error
+            .resource
+            .iter()
+            .map(|r| Location {
+                physical_location: None,
+                logical_locations: vec![LogicalLocation::resource(r, None)],
+            })
+            .collect(),
+    }
+}
+
+/// The notification of a part of the inventory that could not be read.
+fn coverage_failed(record: &CoverageRecord) -> Notification {
+    let scope: Vec<&str> = [record.account.as_deref(), record.region.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let scope = if scope.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", scope.join("/"))
+    };
+    Notification {
+        level: "warning",
+        descriptor: Reference::id("coverage-failed"),
+        message: Message::new(format!(
+            "{} {} could not be read{scope} (source {}): {}; resources it would have found \
+             are missing from the audit",
+            record.service,
+            record.operation,
+            record.source,
+            record.error.as_deref().unwrap_or("no reason recorded")
+        )),
+        associated_rule: None,
+        locations: Vec::new(),
     }
 }
 

@@ -11,7 +11,7 @@ use super::AuditReport;
 use super::html::escape;
 use crate::analysis::{Concentration, Population};
 use crate::model::DomainKind;
-use crate::view::{Cluster, ViewNode};
+use crate::view::{Cluster, ViewEdge, ViewNode};
 
 /// Regions drawn in the zone-share chart.
 const REGIONS_DRAWN: usize = 60;
@@ -154,78 +154,7 @@ pub(super) fn zone_shares(report: &AuditReport) -> Option<String> {
     let mut y = 40.0;
     let mut omitted_zones = 0;
     for (region, pair) in regions.iter().take(REGIONS_DRAWN) {
-        // Zones by their critical share, then their share of everything, then name.
-        let mut zones: BTreeMap<&str, ZoneValues> = BTreeMap::new();
-        for (i, (_, c)) in [("critical", pair.critical), ("all", pair.all)]
-            .iter()
-            .enumerate()
-        {
-            for s in c.iter().flat_map(|c| &c.shares) {
-                zones.entry(s.domain.id.as_str()).or_default()[i] = Some((s.share, s.weight));
-            }
-        }
-        let mut order: Vec<(&str, ZoneValues)> = zones.into_iter().collect();
-        let key = |v: &Option<(f64, f64)>| v.map_or(0.0, |(share, _)| share);
-        order.sort_by(|a, b| {
-            key(&b.1[0])
-                .total_cmp(&key(&a.1[0]))
-                .then_with(|| key(&b.1[1]).total_cmp(&key(&a.1[1])))
-                .then_with(|| a.0.cmp(b.0))
-        });
-        omitted_zones += order.len().saturating_sub(ZONES_PER_REGION);
-        let totals: Vec<String> = pair
-            .each()
-            .map(|(p, c)| format!("{} {}", thousands(c.total), counting(p)))
-            .collect();
-        let _ = write!(
-            body,
-            "<g class=\"region\" data-region=\"{r}\"><text class=\"heading\" x=\"0\" y=\"{y}\">region {r}</text>\
-             <text class=\"note\" x=\"{BAR_X}\" y=\"{y}\">{t}</text>",
-            r = escape(region),
-            t = escape(&totals.join(" · ")),
-        );
-        y += 10.0;
-        for (zone, values) in order.iter().take(ZONES_PER_REGION) {
-            let zone_text = escape(zone);
-            let _ = write!(
-                body,
-                "<g class=\"zone\"><text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-                BAR_X - 8.0,
-                y + 15.0,
-                escape(&shorten(zone, 24))
-            );
-            for (i, population) in ["critical", "all"].into_iter().enumerate() {
-                let Some((share, weight)) = values[i] else {
-                    if pair.each().any(|(p, _)| p == population) {
-                        // Counted in the population but with nothing in this zone.
-                        let _ = write!(
-                            body,
-                            "<text class=\"value\" x=\"{BAR_X}\" y=\"{}\">0%</text>",
-                            y + 10.0 + 11.0 * i as f64
-                        );
-                    }
-                    continue;
-                };
-                let width = bar(share);
-                let top = y + 2.0 + 11.0 * i as f64;
-                let _ = write!(
-                    body,
-                    "<rect class=\"bar {population}\" data-zone=\"{zone_text}\" x=\"{BAR_X}\" y=\"{top}\" width=\"{width}\" height=\"10\">\
-                     <title>{zone_text}: {pc} of the {what} in {r} ({w})</title></rect>\
-                     <text class=\"value\" x=\"{}\" y=\"{}\">{pc}</text>",
-                    BAR_X + width + 4.0,
-                    top + 9.0,
-                    pc = percent(share),
-                    what = counting(population),
-                    r = escape(region),
-                    w = format_weight(weight),
-                );
-            }
-            body.push_str("</g>");
-            y += 26.0;
-        }
-        body.push_str("</g>");
-        y += 18.0;
+        omitted_zones += region_zones(&mut body, &mut y, region, pair);
     }
     let mut notes = Vec::new();
     if omitted_regions > 0 {
@@ -251,6 +180,94 @@ pub(super) fn zone_shares(report: &AuditReport) -> Option<String> {
     svg.push_str(&body);
     svg.push_str("</svg>");
     Some(svg)
+}
+
+/// A region's zones by their critical share, then their share of everything, then name.
+fn zone_order<'a>(pair: &Pair<'a>) -> Vec<(&'a str, ZoneValues)> {
+    let mut zones: BTreeMap<&str, ZoneValues> = BTreeMap::new();
+    for (i, (_, c)) in [("critical", pair.critical), ("all", pair.all)]
+        .iter()
+        .enumerate()
+    {
+        for s in c.iter().flat_map(|c| &c.shares) {
+            zones.entry(s.domain.id.as_str()).or_default()[i] = Some((s.share, s.weight));
+        }
+    }
+    let mut order: Vec<(&str, ZoneValues)> = zones.into_iter().collect();
+    let key = |v: &Option<(f64, f64)>| v.map_or(0.0, |(share, _)| share);
+    order.sort_by(|a, b| {
+        key(&b.1[0])
+            .total_cmp(&key(&a.1[0]))
+            .then_with(|| key(&b.1[1]).total_cmp(&key(&a.1[1])))
+            .then_with(|| a.0.cmp(b.0))
+    });
+    order
+}
+
+/// One region's group of the zone-share chart, from `y` down (moved past it); returns how
+/// many of its zones were left out.
+fn region_zones(body: &mut String, y: &mut f64, region: &str, pair: &Pair) -> usize {
+    let order = zone_order(pair);
+    let totals: Vec<String> = pair
+        .each()
+        .map(|(p, c)| format!("{} {}", thousands(c.total), counting(p)))
+        .collect();
+    let _ = write!(
+        body,
+        "<g class=\"region\" data-region=\"{r}\"><text class=\"heading\" x=\"0\" y=\"{y}\">region {r}</text>\
+         <text class=\"note\" x=\"{BAR_X}\" y=\"{y}\">{t}</text>",
+        r = escape(region),
+        t = escape(&totals.join(" · ")),
+    );
+    *y += 10.0;
+    for (zone, values) in order.iter().take(ZONES_PER_REGION) {
+        zone_bars(body, *y, region, pair, (zone, values));
+        *y += 26.0;
+    }
+    body.push_str("</g>");
+    *y += 18.0;
+    order.len().saturating_sub(ZONES_PER_REGION)
+}
+
+/// One zone's row of the zone-share chart at `y`: its label and a bar per population.
+fn zone_bars(body: &mut String, y: f64, region: &str, pair: &Pair, zone: (&str, &ZoneValues)) {
+    let (zone, values) = zone;
+    let zone_text = escape(zone);
+    let _ = write!(
+        body,
+        "<g class=\"zone\"><text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+        BAR_X - 8.0,
+        y + 15.0,
+        escape(&shorten(zone, 24))
+    );
+    for (i, population) in ["critical", "all"].into_iter().enumerate() {
+        let Some((share, weight)) = values[i] else {
+            if pair.each().any(|(p, _)| p == population) {
+                // Counted in the population but with nothing in this zone.
+                let _ = write!(
+                    body,
+                    "<text class=\"value\" x=\"{BAR_X}\" y=\"{}\">0%</text>",
+                    y + 10.0 + 11.0 * i as f64
+                );
+            }
+            continue;
+        };
+        let width = bar(share);
+        let top = y + 2.0 + 11.0 * i as f64;
+        let _ = write!(
+            body,
+            "<rect class=\"bar {population}\" data-zone=\"{zone_text}\" x=\"{BAR_X}\" y=\"{top}\" width=\"{width}\" height=\"10\">\
+             <title>{zone_text}: {pc} of the {what} in {r} ({w})</title></rect>\
+             <text class=\"value\" x=\"{}\" y=\"{}\">{pc}</text>",
+            BAR_X + width + 4.0,
+            top + 9.0,
+            pc = percent(share),
+            what = counting(population),
+            r = escape(region),
+            w = format_weight(weight),
+        );
+    }
+    body.push_str("</g>");
 }
 
 /// A weight (fractional for multi-zone resources) as a resource count.
@@ -468,9 +485,112 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
         .count()
         - edges.len();
 
-    // Depth: breadth-first from the critical services (or from the first node).
+    let layout = Layout::new(nodes, &edges, omitted);
+    let services = nodes.iter().filter(|n| n.critical).count();
+    let mut svg = format!(
+        "<svg class=\"picture\" role=\"img\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\
+         <title>What the critical services require: {services} critical services, {} resources drawn, {} requirements{}</title>\
+         <text class=\"note\" x=\"{MARGIN}\" y=\"{}\">critical services ▸ what they require, by depth</text>",
+        drawn,
+        edges.len(),
+        if omitted > 0 {
+            format!(", {omitted} more resources not drawn")
+        } else {
+            String::new()
+        },
+        MARGIN + 8.0,
+        width = layout.width,
+        height = layout.height,
+    );
+    let colours = lane_colours(&layout.lanes);
+    let legend = picture_lanes(&mut svg, &layout, &colours, &domain_stops(report));
+    picture_edges(&mut svg, &layout, nodes, &edges);
+    let spofs: BTreeSet<&str> = report
+        .spofs
+        .iter()
+        .flat_map(|s| s.resources.iter().map(String::as_str))
+        .collect();
+    picture_nodes(&mut svg, &layout, nodes, &colours, &spofs);
+    if omitted > 0 || edges_left_out > 0 {
+        let _ = write!(
+            svg,
+            "<text class=\"note omitted\" x=\"{MARGIN}\" y=\"{}\">{}</text>",
+            layout.height - MARGIN,
+            omitted_text(omitted, edges_left_out)
+        );
+    }
+    svg.push_str("</svg>");
+    Some((svg, legend))
+}
+
+/// Where the picture puts each drawn node: its column (depth), lane and row in the lane, and
+/// the size of the whole.
+struct Layout<'a> {
+    /// The lanes, in drawing order.
+    lanes: Vec<Lane<'a>>,
+    /// Each node's lane (an index into `lanes`).
+    node_lane: Vec<usize>,
+    /// Each node's column.
+    depth: Vec<usize>,
+    /// Each node's row within its lane and column.
+    row_of: Vec<usize>,
+    /// The rows each lane is tall.
+    lane_rows: Vec<usize>,
+    /// Where each lane starts.
+    lane_top: Vec<f64>,
+    width: f64,
+    height: f64,
+}
+
+impl<'a> Layout<'a> {
+    /// Lay out `nodes` and `edges` (indices into `nodes`); `omitted` resources make room for a
+    /// note at the bottom.
+    fn new(nodes: &'a [ViewNode], edges: &[&ViewEdge], omitted: usize) -> Self {
+        let depth = depths(nodes, edges);
+        let columns = depth.iter().max().map_or(1, |d| d + 1);
+        let lanes_of: Vec<Lane> = nodes.iter().map(Lane::of).collect();
+        let mut lanes: Vec<Lane> = lanes_of.clone();
+        lanes.sort();
+        lanes.dedup();
+        let node_lane: Vec<usize> = lanes_of
+            .iter()
+            .map(|l| lanes.binary_search(l).unwrap_or_else(|at| at))
+            .collect();
+        let (row_of, lane_rows) = rows(nodes, edges, &depth, &node_lane, lanes.len());
+        let mut lane_top = Vec::with_capacity(lanes.len());
+        let mut y = MARGIN + 20.0;
+        for rows in &lane_rows {
+            lane_top.push(y);
+            y += LANE_LABEL_H + *rows as f64 * ROW_H + LANE_PAD;
+        }
+        let height = y + MARGIN + if omitted > 0 { 18.0 } else { 0.0 };
+        let width = MARGIN * 2.0 + columns as f64 * (NODE_W + COLUMN_GAP) - COLUMN_GAP;
+        Layout {
+            lanes,
+            node_lane,
+            depth,
+            row_of,
+            lane_rows,
+            lane_top,
+            width: width.max(480.0),
+            height,
+        }
+    }
+
+    /// The top left corner of node `i`.
+    fn position(&self, i: usize) -> (f64, f64) {
+        let lane = self.node_lane[i];
+        let x = MARGIN + self.depth[i] as f64 * (NODE_W + COLUMN_GAP);
+        let y = self.lane_top[lane] + LANE_LABEL_H + self.row_of[i] as f64 * ROW_H;
+        (x, y)
+    }
+}
+
+/// Each node's depth: breadth-first from the critical services (or from the first node).
+fn depths(nodes: &[ViewNode], edges: &[&ViewEdge]) -> Vec<usize> {
+    let drawn = nodes.len();
     let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); drawn];
-    for e in &edges {
+    for e in edges {
         out_edges[e.from].push(e.to);
     }
     let mut depth: Vec<Option<usize>> = vec![None; drawn];
@@ -504,21 +624,22 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
             None => break,
         }
     }
-    let depth: Vec<usize> = depth.into_iter().map(|d| d.unwrap_or(0)).collect();
-    let columns = depth.iter().max().map_or(1, |d| d + 1);
+    depth.into_iter().map(|d| d.unwrap_or(0)).collect()
+}
 
-    // Lanes, and each node's row within its lane and column: ordered by the mean row of what
-    // requires it (columns left to right), then by name.
-    let lanes_of: Vec<Lane> = nodes.iter().map(Lane::of).collect();
-    let mut lanes: Vec<&Lane> = lanes_of.iter().collect();
-    lanes.sort();
-    lanes.dedup();
-    let node_lane: Vec<usize> = lanes_of
-        .iter()
-        .map(|l| lanes.binary_search(&l).unwrap_or_else(|at| at))
-        .collect();
+/// Each node's row within its lane and column, ordered by the mean row of what requires it
+/// (columns left to right), then by name; and the rows each of the `lanes` needs.
+fn rows(
+    nodes: &[ViewNode],
+    edges: &[&ViewEdge],
+    depth: &[usize],
+    node_lane: &[usize],
+    lanes: usize,
+) -> (Vec<usize>, Vec<usize>) {
+    let drawn = nodes.len();
+    let columns = depth.iter().max().map_or(1, |d| d + 1);
     let mut in_edges: Vec<Vec<usize>> = vec![Vec::new(); drawn];
-    for e in &edges {
+    for e in edges {
         in_edges[e.to].push(e.from);
     }
     let mut by_cell: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
@@ -529,7 +650,7 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
     let mut slot: Vec<Option<f64>> = vec![None; drawn];
     let mut row_of: Vec<usize> = vec![0; drawn];
     for column in 0..columns {
-        for lane in 0..lanes.len() {
+        for lane in 0..lanes {
             let Some(members) = by_cell.get_mut(&(column, lane)) else {
                 continue;
             };
@@ -554,27 +675,15 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
             }
         }
     }
-    let mut lane_rows = vec![1usize; lanes.len()];
+    let mut lane_rows = vec![1usize; lanes];
     for ((_, lane), members) in &by_cell {
         lane_rows[*lane] = lane_rows[*lane].max(members.len());
     }
-    let mut lane_top = Vec::with_capacity(lanes.len());
-    let mut y = MARGIN + 20.0;
-    for rows in &lane_rows {
-        lane_top.push(y);
-        y += LANE_LABEL_H + *rows as f64 * ROW_H + LANE_PAD;
-    }
-    let height = y + MARGIN + if omitted > 0 { 18.0 } else { 0.0 };
-    let width = MARGIN * 2.0 + columns as f64 * (NODE_W + COLUMN_GAP) - COLUMN_GAP;
-    let width = width.max(480.0);
-    let position = |i: usize| {
-        let lane = node_lane[i];
-        let x = MARGIN + depth[i] as f64 * (NODE_W + COLUMN_GAP);
-        let y = lane_top[lane] + LANE_LABEL_H + row_of[i] as f64 * ROW_H;
-        (x, y)
-    };
+    (row_of, lane_rows)
+}
 
-    // What each domain stops, from the cut sets; SPOF resources.
+/// What losing each domain stops, from the cut sets: the services' names by domain.
+fn domain_stops(report: &AuditReport) -> BTreeMap<(DomainKind, &str), BTreeSet<&str>> {
     let names: HashMap<&str, &str> = report
         .critical_services
         .iter()
@@ -593,30 +702,14 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
                 .insert(service);
         }
     }
-    let spofs: BTreeSet<&str> = report
-        .spofs
-        .iter()
-        .flat_map(|s| s.resources.iter().map(String::as_str))
-        .collect();
+    stops
+}
 
-    let services = nodes.iter().filter(|n| n.critical).count();
-    let mut svg = format!(
-        "<svg class=\"picture\" role=\"img\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\
-         <title>What the critical services require: {services} critical services, {} resources drawn, {} requirements{}</title>\
-         <text class=\"note\" x=\"{MARGIN}\" y=\"{}\">critical services ▸ what they require, by depth</text>",
-        drawn,
-        edges.len(),
-        if omitted > 0 {
-            format!(", {omitted} more resources not drawn")
-        } else {
-            String::new()
-        },
-        MARGIN + 8.0,
-    );
-
-    // Lanes: zone lanes take the palette in order, the others fixed colours.
+/// Each lane's (background, node) fill: zone lanes take the palette in order, the others
+/// fixed colours.
+fn lane_colours(lanes: &[Lane]) -> Vec<(&'static str, &'static str)> {
     let mut zone_colour = 0;
-    let colours: Vec<(&str, &str)> = lanes
+    lanes
         .iter()
         .map(|lane| match lane.class() {
             "zone" => {
@@ -627,9 +720,19 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
             "provider" => ("#f5f5f4", "#d6d3d1"),
             _ => ("#ffffff", "#e0e7ff"),
         })
-        .collect();
+        .collect()
+}
+
+/// The lanes layer of the picture, each with what losing its domain stops; returns the
+/// legend (HTML) that names them.
+fn picture_lanes(
+    svg: &mut String,
+    layout: &Layout,
+    colours: &[(&str, &str)],
+    stops: &BTreeMap<(DomainKind, &str), BTreeSet<&str>>,
+) -> String {
     let mut legend = String::from("<ul class=\"legend\">");
-    for (i, lane) in lanes.iter().enumerate() {
+    for (i, lane) in layout.lanes.iter().enumerate() {
         let (fill, node_fill) = colours[i];
         let stopped = lane.domain().and_then(|d| stops.get(&d));
         let cut = if stopped.is_some() { " cut" } else { "" };
@@ -648,15 +751,15 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
                 }
             );
         }
-        let lane_height = LANE_LABEL_H + lane_rows[i] as f64 * ROW_H;
+        let lane_height = LANE_LABEL_H + layout.lane_rows[i] as f64 * ROW_H;
         let _ = write!(
             svg,
             "<g class=\"lane {class}{cut}\"><rect class=\"lane-bg\" x=\"2\" y=\"{top}\" width=\"{w}\" height=\"{lane_height}\" fill=\"{fill}\">\
              <title>{t}</title></rect><text class=\"lane-label\" x=\"{MARGIN}\" y=\"{ty}\">{t}</text></g>",
             class = lane.class(),
-            top = lane_top[i],
-            w = width - 4.0,
-            ty = lane_top[i] + 13.0,
+            top = layout.lane_top[i],
+            w = layout.width - 4.0,
+            ty = layout.lane_top[i] + 13.0,
             t = escape(&label),
         );
         let _ = write!(
@@ -671,12 +774,15 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
          <li class=\"spof\"><span class=\"swatch spof\"></span>SPOF: a single resource whose failure stops a critical service</li>\
          <li class=\"edge-any\"><span class=\"swatch edge-any\"></span>dashed line: one of several redundant members; solid: required</li></ul>",
     );
+    legend
+}
 
-    // Edges, under the nodes.
+/// The edges layer of the picture, under the nodes: a path per requirement.
+fn picture_edges(svg: &mut String, layout: &Layout, nodes: &[ViewNode], edges: &[&ViewEdge]) {
     svg.push_str("<g class=\"edges\">");
-    for e in &edges {
-        let (x1, y1) = position(e.from);
-        let (x2, y2) = position(e.to);
+    for e in edges {
+        let (x1, y1) = layout.position(e.from);
+        let (x2, y2) = layout.position(e.to);
         let (sx, sy) = (x1 + NODE_W, y1 + NODE_H / 2.0);
         let (tx, ty) = (x2, y2 + NODE_H / 2.0);
         let d = if tx > sx {
@@ -703,9 +809,20 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
             escape(&e.group)
         );
     }
-    svg.push_str("</g><g class=\"nodes\">");
+    svg.push_str("</g>");
+}
+
+/// The nodes layer of the picture: a box per resource, critical services and SPOFs marked.
+fn picture_nodes(
+    svg: &mut String,
+    layout: &Layout,
+    nodes: &[ViewNode],
+    colours: &[(&str, &str)],
+    spofs: &BTreeSet<&str>,
+) {
+    svg.push_str("<g class=\"nodes\">");
     for (i, n) in nodes.iter().enumerate() {
-        let (x, y) = position(i);
+        let (x, y) = layout.position(i);
         let mut class = String::from("node");
         if n.critical {
             class.push_str(" critical");
@@ -736,7 +853,7 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
             svg,
             "<g class=\"{class}\"><rect x=\"{x}\" y=\"{y}\" width=\"{NODE_W}\" height=\"{NODE_H}\" rx=\"4\" fill=\"{fill}\"/>\
              <text x=\"{tx}\" y=\"{ty}\">{label}</text>{badge}<title>{title}</title></g>",
-            fill = colours[node_lane[i]].1,
+            fill = colours[layout.node_lane[i]].1,
             tx = x + 6.0,
             ty = y + 15.0,
             label = escape(&shorten(&n.name, if spof { 18 } else { 24 })),
@@ -753,16 +870,6 @@ pub(super) fn picture(report: &AuditReport) -> Option<(String, String)> {
         );
     }
     svg.push_str("</g>");
-    if omitted > 0 || edges_left_out > 0 {
-        let _ = write!(
-            svg,
-            "<text class=\"note omitted\" x=\"{MARGIN}\" y=\"{}\">{}</text>",
-            height - MARGIN,
-            omitted_text(omitted, edges_left_out)
-        );
-    }
-    svg.push_str("</svg>");
-    Some((svg, legend))
 }
 
 /// What the picture leaves out, in words.
