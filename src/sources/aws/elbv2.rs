@@ -5,18 +5,68 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_elasticloadbalancingv2::Client;
-use aws_sdk_elasticloadbalancingv2::types::{Action, Listener, TargetHealthDescription};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, Listener, LoadBalancer, TargetGroup, TargetHealthDescription,
+};
 use serde_json::json;
 use tokio::task::JoinSet;
 
 use super::calls::{Calls, Scope};
 use super::{Found, RegionCtx, arn, zones_placement};
-use crate::model::RequirementGroup;
+use crate::model::{RequirementGroup, Resource};
 
 const SERVICE: &str = "elasticloadbalancing";
 
 pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
     let client = Client::new(&ctx.config);
+    let mut found = Found::default();
+    let (balancers, groups) = read_lists(ctx, &client, &mut found).await;
+    let details = read_details(ctx, &client, &balancers, &groups).await;
+    let group_names: HashMap<&str, &str> = groups
+        .iter()
+        .filter_map(|g| Some((g.target_group_arn()?, g.target_group_name()?)))
+        .collect();
+    for group in &groups {
+        let Some(tg_arn) = group.target_group_arn() else {
+            continue;
+        };
+        found
+            .resources
+            .push(target_group(ctx, group, tg_arn, &details));
+    }
+    for lb in &balancers {
+        let Some(lb_arn) = lb.load_balancer_arn() else {
+            continue;
+        };
+        if lb
+            .state()
+            .and_then(|s| s.code())
+            .is_some_and(|c| c.as_str() == "failed")
+        {
+            continue;
+        }
+        found
+            .resources
+            .push(load_balancer(ctx, lb, lb_arn, &details, &group_names));
+    }
+    found
+}
+
+/// What the calls per load balancer and per target group found.
+#[derive(Default)]
+struct Details {
+    listeners_of: HashMap<String, Vec<Listener>>,
+    cross_zone_of: HashMap<String, bool>,
+    targets_of: HashMap<String, Vec<TargetHealthDescription>>,
+}
+
+/// The load balancers and target groups of the region; the kinds listed in full go in
+/// `found`.
+async fn read_lists(
+    ctx: &RegionCtx,
+    client: &Client,
+    found: &mut Found,
+) -> (Vec<LoadBalancer>, Vec<TargetGroup>) {
     let (calls, scope) = (&ctx.calls, &ctx.scope);
     let (balancers, groups) = tokio::join!(
         calls.pages(
@@ -40,7 +90,6 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
                 .send()
         ),
     );
-    let mut found = Found::default();
     if !calls.failed(scope, SERVICE, "DescribeLoadBalancers") {
         found
             .listed_kinds
@@ -51,21 +100,30 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
             .listed_kinds
             .push("aws:elasticloadbalancing:targetgroup");
     }
-    let balancers: Vec<_> = balancers
+    let balancers = balancers
         .iter()
         .flat_map(|p| p.load_balancers())
         .cloned()
         .collect();
-    let groups: Vec<_> = groups
+    let groups = groups
         .iter()
         .flat_map(|p| p.target_groups())
         .cloned()
         .collect();
+    (balancers, groups)
+}
 
-    // Per load balancer: listeners (and cross-zone for network and gateway load balancers);
-    // per target group: its targets. All concurrently, under the crawl's bound.
+/// Per load balancer: listeners (and cross-zone for network and gateway load balancers);
+/// per target group: its targets. All concurrently, under the crawl's bound.
+async fn read_details(
+    ctx: &RegionCtx,
+    client: &Client,
+    balancers: &[LoadBalancer],
+    groups: &[TargetGroup],
+) -> Details {
+    let (calls, scope) = (&ctx.calls, &ctx.scope);
     let mut jobs = JoinSet::new();
-    for lb in &balancers {
+    for lb in balancers {
         let Some(lb_arn) = lb.load_balancer_arn() else {
             continue;
         };
@@ -81,7 +139,7 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
             kind,
         ));
     }
-    for group in &groups {
+    for group in groups {
         let Some(tg_arn) = group.target_group_arn() else {
             continue;
         };
@@ -92,182 +150,183 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
             tg_arn.to_string(),
         ));
     }
-    let mut listeners_of: HashMap<String, Vec<Listener>> = HashMap::new();
-    let mut cross_zone_of: HashMap<String, bool> = HashMap::new();
-    let mut targets_of: HashMap<String, Vec<TargetHealthDescription>> = HashMap::new();
+    let mut details = Details::default();
     while let Some(done) = jobs.join_next().await {
         match done.expect("describer task does not panic") {
             PerArn::Listeners(lb, listeners, cross_zone) => {
-                listeners_of.insert(lb.clone(), listeners);
+                details.listeners_of.insert(lb.clone(), listeners);
                 if let Some(on) = cross_zone {
-                    cross_zone_of.insert(lb, on);
+                    details.cross_zone_of.insert(lb, on);
                 }
             }
             PerArn::Targets(tg, targets) => {
-                targets_of.insert(tg, targets);
+                details.targets_of.insert(tg, targets);
             }
         }
     }
+    details
+}
 
-    // Instance targets: the zone comes from the instance (the API leaves it empty).
-    let group_names: HashMap<&str, &str> = groups
+/// One target group: regional; it needs any one of its registered targets. Instance targets
+/// are named by instance ARN (the zone comes from the instance: the API leaves it empty).
+fn target_group(ctx: &RegionCtx, group: &TargetGroup, tg_arn: &str, details: &Details) -> Resource {
+    let name = group.target_group_name().unwrap_or(tg_arn);
+    let mut resource = ctx.resource(
+        tg_arn.to_string(),
+        "aws:elasticloadbalancing:targetgroup",
+        name,
+        crate::model::Placement::Regional,
+    );
+    let target_type = group
+        .target_type()
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_else(|| "instance".into());
+    let descriptions = details
+        .targets_of
+        .get(tg_arn)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut members = BTreeSet::new();
+    let mut unplaced = Vec::new();
+    let mut healthy = 0;
+    for description in descriptions {
+        let Some(id) = description.target().and_then(|t| t.id()) else {
+            continue;
+        };
+        if description
+            .target_health()
+            .and_then(|h| h.state())
+            .is_some_and(|s| s.as_str() == "healthy")
+        {
+            healthy += 1;
+        }
+        match target_type.as_str() {
+            "instance" => {
+                members.insert(arn::ec2(&ctx.region, &ctx.account, "instance", id));
+            }
+            "lambda" | "alb" => {
+                members.insert(id.to_string());
+            }
+            _ => unplaced.push(id.to_string()),
+        }
+    }
+    let attrs = &mut resource.attributes;
+    attrs.insert("target_type".into(), json!(target_type));
+    if let Some(port) = group.port() {
+        attrs.insert("port".into(), json!(port));
+    }
+    if let Some(protocol) = group.protocol() {
+        attrs.insert("protocol".into(), json!(protocol.as_str()));
+    }
+    attrs.insert("targets".into(), json!(descriptions.len()));
+    attrs.insert("healthy_targets".into(), json!(healthy));
+    if !unplaced.is_empty() {
+        // IP targets name no resource: the zones behind them are unknown.
+        attrs.insert("ip_targets".into(), json!(unplaced));
+    }
+    if !members.is_empty() {
+        resource
+            .requirements
+            .push(RequirementGroup::any_of(members, None).with_label("any registered target"));
+    }
+    resource
+}
+
+/// One load balancer: in the zones it is enabled in; it needs the target groups its
+/// listeners forward to.
+fn load_balancer(
+    ctx: &RegionCtx,
+    lb: &LoadBalancer,
+    lb_arn: &str,
+    details: &Details,
+    group_names: &HashMap<&str, &str>,
+) -> Resource {
+    let name = lb.load_balancer_name().unwrap_or(lb_arn);
+    let zone_names: Vec<&str> = lb
+        .availability_zones()
         .iter()
-        .filter_map(|g| Some((g.target_group_arn()?, g.target_group_name()?)))
+        .filter_map(|z| z.zone_name())
         .collect();
-    for group in &groups {
-        let Some(tg_arn) = group.target_group_arn() else {
-            continue;
-        };
-        let name = group.target_group_name().unwrap_or(tg_arn);
-        let mut resource = ctx.resource(
-            tg_arn.to_string(),
-            "aws:elasticloadbalancing:targetgroup",
-            name,
-            crate::model::Placement::Regional,
-        );
-        let target_type = group
-            .target_type()
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_else(|| "instance".into());
-        let descriptions = targets_of
-            .get(tg_arn)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let mut members = BTreeSet::new();
-        let mut unplaced = Vec::new();
-        let mut healthy = 0;
-        for description in descriptions {
-            let Some(id) = description.target().and_then(|t| t.id()) else {
-                continue;
-            };
-            if description
-                .target_health()
-                .and_then(|h| h.state())
-                .is_some_and(|s| s.as_str() == "healthy")
-            {
-                healthy += 1;
-            }
-            match target_type.as_str() {
-                "instance" => {
-                    members.insert(arn::ec2(&ctx.region, &ctx.account, "instance", id));
-                }
-                "lambda" | "alb" => {
-                    members.insert(id.to_string());
-                }
-                _ => unplaced.push(id.to_string()),
-            }
-        }
-        let attrs = &mut resource.attributes;
-        attrs.insert("target_type".into(), json!(target_type));
-        if let Some(port) = group.port() {
-            attrs.insert("port".into(), json!(port));
-        }
-        if let Some(protocol) = group.protocol() {
-            attrs.insert("protocol".into(), json!(protocol.as_str()));
-        }
-        attrs.insert("targets".into(), json!(descriptions.len()));
-        attrs.insert("healthy_targets".into(), json!(healthy));
-        if !unplaced.is_empty() {
-            // IP targets name no resource: the zones behind them are unknown.
-            attrs.insert("ip_targets".into(), json!(unplaced));
-        }
-        if !members.is_empty() {
-            resource
-                .requirements
-                .push(RequirementGroup::any_of(members, None).with_label("any registered target"));
-        }
-        found.resources.push(resource);
+    let placement = zones_placement(zone_names.iter().filter_map(|n| ctx.zone_id(n)));
+    let mut resource = ctx.resource(
+        lb_arn.to_string(),
+        "aws:elasticloadbalancing:loadbalancer",
+        name,
+        placement,
+    );
+    let kind = lb
+        .r#type()
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_default();
+    let attrs = &mut resource.attributes;
+    if let Some(scheme) = lb.scheme() {
+        attrs.insert("scheme".into(), json!(scheme.as_str()));
     }
-
-    for lb in &balancers {
-        let Some(lb_arn) = lb.load_balancer_arn() else {
-            continue;
-        };
-        if lb
-            .state()
-            .and_then(|s| s.code())
-            .is_some_and(|c| c.as_str() == "failed")
-        {
-            continue;
-        }
-        let name = lb.load_balancer_name().unwrap_or(lb_arn);
-        let zone_names: Vec<&str> = lb
-            .availability_zones()
-            .iter()
-            .filter_map(|z| z.zone_name())
-            .collect();
-        let placement = zones_placement(zone_names.iter().filter_map(|n| ctx.zone_id(n)));
-        let mut resource = ctx.resource(
-            lb_arn.to_string(),
-            "aws:elasticloadbalancing:loadbalancer",
-            name,
-            placement,
-        );
-        let kind = lb
-            .r#type()
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default();
-        let attrs = &mut resource.attributes;
-        if let Some(scheme) = lb.scheme() {
-            attrs.insert("scheme".into(), json!(scheme.as_str()));
-        }
-        attrs.insert("type".into(), json!(kind));
-        attrs.insert("zone_names".into(), json!(zone_names));
-        if let Some(dns) = lb.dns_name() {
-            attrs.insert("dns_name".into(), json!(dns));
-        }
-        if let Some(vpc) = lb.vpc_id() {
-            attrs.insert("vpc".into(), json!(vpc));
-        }
-        // Application load balancers always balance across zones; the others say so in their
-        // attributes.
-        let cross_zone = if kind == "application" {
-            Some(true)
+    attrs.insert("type".into(), json!(kind));
+    attrs.insert("zone_names".into(), json!(zone_names));
+    if let Some(dns) = lb.dns_name() {
+        attrs.insert("dns_name".into(), json!(dns));
+    }
+    if let Some(vpc) = lb.vpc_id() {
+        attrs.insert("vpc".into(), json!(vpc));
+    }
+    // Application load balancers always balance across zones; the others say so in their
+    // attributes.
+    let cross_zone = if kind == "application" {
+        Some(true)
+    } else {
+        details.cross_zone_of.get(lb_arn).copied()
+    };
+    if let Some(on) = cross_zone {
+        attrs.insert("cross_zone".into(), json!(on));
+    }
+    let listeners = details
+        .listeners_of
+        .get(lb_arn)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (groups, label) in listener_needs(listeners, group_names) {
+        let group = if groups.len() == 1 {
+            RequirementGroup::requires(groups[0].clone())
         } else {
-            cross_zone_of.get(lb_arn).copied()
+            RequirementGroup::any_of(groups, None)
         };
-        if let Some(on) = cross_zone {
-            attrs.insert("cross_zone".into(), json!(on));
-        }
-        let mut needs: BTreeMap<Vec<String>, String> = BTreeMap::new();
-        for listener in listeners_of
-            .get(lb_arn)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            let label = format!(
-                "listener {}:{}",
-                listener.protocol().map(|p| p.as_str()).unwrap_or("?"),
-                listener
-                    .port()
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|| "?".into())
-            );
-            for action in listener.default_actions() {
-                let forwards = forwarded_groups(action);
-                if forwards.is_empty() {
-                    continue;
-                }
-                let names: Vec<&str> = forwards
-                    .iter()
-                    .map(|g| group_names.get(g.as_str()).copied().unwrap_or(g.as_str()))
-                    .collect();
-                needs
-                    .entry(forwards.clone())
-                    .or_insert_with(|| format!("{label} forwards to {}", names.join(" or ")));
-            }
-        }
-        for (groups, label) in needs {
-            let group = if groups.len() == 1 {
-                RequirementGroup::requires(groups[0].clone())
-            } else {
-                RequirementGroup::any_of(groups, None)
-            };
-            resource.requirements.push(group.with_label(label));
-        }
-        found.resources.push(resource);
+        resource.requirements.push(group.with_label(label));
     }
-    found
+    resource
+}
+
+/// The sets of target groups the listeners' default actions forward to, each labelled by
+/// the first listener that forwards to it.
+fn listener_needs(
+    listeners: &[Listener],
+    group_names: &HashMap<&str, &str>,
+) -> BTreeMap<Vec<String>, String> {
+    let mut needs: BTreeMap<Vec<String>, String> = BTreeMap::new();
+    for listener in listeners {
+        let label = format!(
+            "listener {}:{}",
+            listener.protocol().map(|p| p.as_str()).unwrap_or("?"),
+            listener
+                .port()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "?".into())
+        );
+        for action in listener.default_actions() {
+            let forwards = forwarded_groups(action);
+            if forwards.is_empty() {
+                continue;
+            }
+            let names: Vec<&str> = forwards
+                .iter()
+                .map(|g| group_names.get(g.as_str()).copied().unwrap_or(g.as_str()))
+                .collect();
+            needs
+                .entry(forwards.clone())
+                .or_insert_with(|| format!("{label} forwards to {}", names.join(" or ")));
+        }
+    }
+    needs
 }
 
 /// The target groups an action forwards to (one, or several weighted).

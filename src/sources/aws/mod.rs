@@ -237,8 +237,55 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
         .to_builder()
         .region(Region::new(home_region.clone()))
         .build();
+    let credentials = account_credentials(options, &base).await;
+    let accounts = identify_accounts(&calls, credentials, &home_region).await?;
 
-    // The accounts: the default credentials', or one per assumed role.
+    let mut crawler = Crawler {
+        options,
+        calls,
+        home_region,
+        progress: progress_bar(options),
+        jobs: JoinSet::new(),
+        pending: BTreeSet::new(),
+    };
+    let mut sources = Vec::new();
+    for account in &accounts {
+        sources.push(Source {
+            kind: "aws".into(),
+            name: account.id.clone(),
+        });
+        crawler.spawn_account(account).await;
+    }
+    let read = crawler.collect().await;
+    let Crawler {
+        calls,
+        progress,
+        pending,
+        ..
+    } = crawler;
+    for scope in &pending {
+        calls.interrupted(scope);
+    }
+    progress.finish_and_clear();
+    let (resources, stale_dropped) = merge_resources(read.found, read.regions);
+
+    let snapshot = Snapshot {
+        schema: SNAPSHOT_SCHEMA.into(),
+        sources,
+        coverage: calls.coverage(),
+        zones: read.zones.into_values().collect(),
+        resources,
+    };
+    Ok(Crawl {
+        snapshot,
+        requests: calls.total(),
+        stale_dropped,
+    })
+}
+
+/// The credentials to crawl with, each with a label for errors: the default credentials', or
+/// one per assumed role.
+async fn account_credentials(options: &CrawlOptions, base: &SdkConfig) -> Vec<(String, SdkConfig)> {
     let mut credentials = Vec::new();
     if options.assume_roles.is_empty() {
         let label = match &options.profile {
@@ -250,7 +297,7 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
     for role in &options.assume_roles {
         let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
             .session_name("linchpin-crawl")
-            .configure(&base);
+            .configure(base);
         if let Some(external_id) = &options.external_id {
             provider = provider.external_id(external_id);
         }
@@ -263,6 +310,16 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
             .build();
         credentials.push((role.clone(), config));
     }
+    credentials
+}
+
+/// The account of each set of credentials (STS GetCallerIdentity). Credentials that cannot
+/// name theirs are left out; when none can, the crawl cannot run.
+async fn identify_accounts(
+    calls: &Calls,
+    credentials: Vec<(String, SdkConfig)>,
+    home_region: &str,
+) -> Result<Vec<Account>, CrawlError> {
     let mut accounts = Vec::new();
     let mut failures = Vec::new();
     for (label, config) in credentials {
@@ -274,7 +331,7 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
             .and_then(|out| out.account().map(str::to_string));
         let scope = Scope {
             account: account.clone().unwrap_or_else(|| label.clone()),
-            region: Some(home_region.clone()),
+            region: Some(home_region.to_string()),
         };
         if let Err(error) = &result {
             failures.push(format!("{label}: {}", calls::describe(error)));
@@ -287,8 +344,12 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
     if accounts.is_empty() {
         return Err(CrawlError::NoAccount(failures.join("; ")));
     }
+    Ok(accounts)
+}
 
-    let progress = if options.progress && std::io::stderr().is_terminal() {
+/// The progress bar on stderr, when asked for and stderr is a terminal; else a hidden one.
+fn progress_bar(options: &CrawlOptions) -> ProgressBar {
+    if options.progress && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(0);
         bar.set_style(
             ProgressStyle::with_template(
@@ -300,34 +361,51 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
         bar
     } else {
         ProgressBar::hidden()
-    };
+    }
+}
 
-    let mut sources = Vec::new();
-    let mut jobs = JoinSet::new();
-    let mut pending: BTreeSet<Scope> = BTreeSet::new();
-    for account in &accounts {
-        sources.push(Source {
-            kind: "aws".into(),
-            name: account.id.clone(),
-        });
-        progress.inc_length(GLOBAL_SERVICES as u64);
+/// The crawl's jobs as they are spawned and collected.
+struct Crawler<'a> {
+    options: &'a CrawlOptions,
+    calls: Calls,
+    home_region: String,
+    progress: ProgressBar,
+    jobs: JoinSet<Job>,
+    /// The scopes whose jobs have not finished: gaps if the crawl is interrupted.
+    pending: BTreeSet<Scope>,
+}
+
+/// What the finished jobs returned.
+#[derive(Default)]
+struct Read {
+    zones: BTreeMap<String, Zone>,
+    /// The resources of the global services.
+    found: Vec<Resource>,
+    /// The regions, their zones taken out.
+    regions: Vec<RegionResult>,
+}
+
+impl Crawler<'_> {
+    /// Spawn the jobs of one account: its global services, and each region to read.
+    async fn spawn_account(&mut self, account: &Account) {
+        self.progress.inc_length(GLOBAL_SERVICES as u64);
         let scope = Scope {
             account: account.id.clone(),
             region: None,
         };
-        pending.insert(scope.clone());
-        jobs.spawn(crawl_global(
-            calls.clone(),
+        self.pending.insert(scope.clone());
+        self.jobs.spawn(crawl_global(
+            self.calls.clone(),
             scope,
             account.config.clone(),
-            progress.clone(),
+            self.progress.clone(),
         ));
-        let regions = if options.all_regions {
-            enabled_regions(&calls, account, &home_region).await
-        } else if options.regions.is_empty() {
-            vec![home_region.clone()]
+        let regions = if self.options.all_regions {
+            enabled_regions(&self.calls, account, &self.home_region).await
+        } else if self.options.regions.is_empty() {
+            vec![self.home_region.clone()]
         } else {
-            options.regions.clone()
+            self.options.regions.clone()
         };
         for region in regions {
             let config = account
@@ -335,94 +413,102 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
                 .to_builder()
                 .region(Region::new(region.clone()))
                 .build();
-            progress.inc_length(SERVICES as u64);
-            pending.insert(Scope {
+            self.progress.inc_length(SERVICES as u64);
+            self.pending.insert(Scope {
                 account: account.id.clone(),
                 region: Some(region.clone()),
             });
-            jobs.spawn(crawl_region(
-                calls.clone(),
+            self.jobs.spawn(crawl_region(
+                self.calls.clone(),
                 account.id.clone(),
                 region,
                 config,
-                progress.clone(),
+                self.progress.clone(),
             ));
         }
     }
 
-    let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
-    let mut found = Vec::new();
-    let mut tagged = Vec::new();
-    // Collect as jobs finish. On Ctrl-C, stop the rest and keep what was read: the regions not
-    // finished become coverage gaps, and the snapshot is still written.
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::pin!(interrupt);
-    let mut interrupted = false;
-    loop {
-        tokio::select! {
-            joined = jobs.join_next() => {
-                let Some(joined) = joined else { break };
-                let job = match joined {
-                    Ok(job) => job,
-                    Err(error) if error.is_cancelled() => continue,
-                    Err(error) => std::panic::resume_unwind(error.into_panic()),
-                };
-                match job {
-                    Job::Region(region) => {
-                        pending.remove(&Scope {
-                            account: region.account.clone(),
-                            region: Some(region.region.clone()),
-                        });
-                        for zone in region.zones {
-                            zones.entry(zone.id.clone()).or_insert(zone);
-                        }
-                        tagged.push((region.account, region.region, region.tagged, region.found));
-                    }
-                    Job::Global(scope, global) => {
-                        pending.remove(&scope);
-                        found.extend(global.into_iter().flat_map(|f| f.resources));
-                    }
+    /// Collect as jobs finish. On Ctrl-C, stop the rest and keep what was read: the regions
+    /// not finished stay pending (they become coverage gaps), and the snapshot is still
+    /// written.
+    async fn collect(&mut self) -> Read {
+        let mut read = Read::default();
+        let interrupt = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::pin!(interrupt);
+        let mut interrupted = false;
+        loop {
+            tokio::select! {
+                joined = self.jobs.join_next() => {
+                    let Some(joined) = joined else { break };
+                    let job = match joined {
+                        Ok(job) => job,
+                        Err(error) if error.is_cancelled() => continue,
+                        Err(error) => std::panic::resume_unwind(error.into_panic()),
+                    };
+                    self.finished(job, &mut read);
+                }
+                () = &mut interrupt, if !interrupted => {
+                    interrupted = true;
+                    self.progress.suspend(|| {
+                        eprintln!("linchpin: interrupted: stopping the crawl and writing what was read");
+                    });
+                    self.jobs.abort_all();
                 }
             }
-            () = &mut interrupt, if !interrupted => {
-                interrupted = true;
-                progress.suspend(|| {
-                    eprintln!("linchpin: interrupted: stopping the crawl and writing what was read");
+        }
+        read
+    }
+
+    /// Take in a finished job: its scope is no longer pending.
+    fn finished(&mut self, job: Job, read: &mut Read) {
+        match job {
+            Job::Region(mut region) => {
+                self.pending.remove(&Scope {
+                    account: region.account.clone(),
+                    region: Some(region.region.clone()),
                 });
-                jobs.abort_all();
+                for zone in std::mem::take(&mut region.zones) {
+                    read.zones.entry(zone.id.clone()).or_insert(zone);
+                }
+                read.regions.push(region);
+            }
+            Job::Global(scope, global) => {
+                self.pending.remove(&scope);
+                read.found
+                    .extend(global.into_iter().flat_map(|f| f.resources));
             }
         }
     }
-    for scope in &pending {
-        calls.interrupted(scope);
-    }
-    progress.finish_and_clear();
-    tagged.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+}
+
+/// The snapshot's resources: the global services' and then the regions' (in account and
+/// region order) with the tagging API's tags merged in; DNS targets resolved, unused defaults
+/// pruned, sorted and deduplicated by id. Also how many stale tagged resources were dropped.
+fn merge_resources(
+    mut found: Vec<Resource>,
+    mut regions: Vec<RegionResult>,
+) -> (Vec<Resource>, usize) {
+    regions.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     let mut stale_dropped = 0;
-    for (account, region, tags, mut region_found) in tagged {
-        stale_dropped += merge_tags(&account, &region, tags, &mut region_found, &mut found);
+    for region in regions {
+        let RegionResult {
+            account,
+            region,
+            tagged,
+            found: mut region_found,
+            ..
+        } = region;
+        stale_dropped += merge_tags(&account, &region, tagged, &mut region_found, &mut found);
         found.extend(region_found.into_iter().flat_map(|f| f.resources));
     }
     let mut resources = prune_unused_defaults(link_dns(found));
     resources.sort_by(|a, b| a.id.cmp(&b.id));
     resources.dedup_by(|a, b| a.id == b.id);
-
-    let snapshot = Snapshot {
-        schema: SNAPSHOT_SCHEMA.into(),
-        sources,
-        coverage: calls.coverage(),
-        zones: zones.into_values().collect(),
-        resources,
-    };
-    Ok(Crawl {
-        snapshot,
-        requests: calls.total(),
-        stale_dropped,
-    })
+    (resources, stale_dropped)
 }
 
 /// The regions enabled for an account (opted in, or needing no opt-in).

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use aws_sdk_rds::types::{DbCluster, DbInstance};
 use serde_json::json;
 
 use super::{Found, RegionCtx, apply_tags, arn, zones_placement};
-use crate::model::{Placement, RequirementGroup};
+use crate::model::{Placement, RequirementGroup, Resource};
 
 const SERVICE: &str = "rds";
 
@@ -44,6 +45,7 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
         found.listed_kinds.push("aws:rds:cluster");
     }
 
+    // DB instance name → the zone ID of its primary, for the clusters' placement.
     let mut zone_of_instance: HashMap<String, String> = HashMap::new();
     for db in instances.iter().flat_map(|p| p.db_instances()) {
         let Some(name) = db.db_instance_identifier() else {
@@ -52,84 +54,12 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
         if db.db_instance_status().is_some_and(|s| s == "deleting") {
             continue;
         }
-        let id = db
-            .db_instance_arn()
-            .map(str::to_string)
-            .unwrap_or_else(|| arn::rds_instance(&ctx.region, &ctx.account, name));
-        let multi_az = db.multi_az().unwrap_or(false);
-        let primary = db.availability_zone().and_then(|n| ctx.zone_id(n));
-        let secondary = db
-            .secondary_availability_zone()
-            .filter(|n| !n.is_empty())
-            .and_then(|n| ctx.zone_id(n));
-        let subnet_group_zones: BTreeSet<String> = db
-            .db_subnet_group()
-            .map(|g| {
-                g.subnets()
-                    .iter()
-                    .filter_map(|s| s.subnet_availability_zone().and_then(|z| z.name()))
-                    .filter_map(|n| ctx.zone_id(n))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let placement = match (&primary, multi_az, &secondary) {
-            (Some(primary), false, _) => Placement::Zonal {
-                zone: primary.clone(),
-            },
-            (Some(primary), true, Some(secondary)) => {
-                zones_placement([primary.clone(), secondary.clone()])
-            }
-            (Some(primary), true, None) => {
-                // The standby's zone is not reported: it is one of the subnet group's other
-                // zones.
-                let mut zones: BTreeSet<String> = subnet_group_zones.clone();
-                zones.insert(primary.clone());
-                match zones_placement(zones) {
-                    Placement::MultiZone { zones, .. } => Placement::MultiZone {
-                        zones,
-                        inferred: true,
-                    },
-                    other => other,
-                }
-            }
-            (None, _, _) => Placement::Unknown,
-        };
-        if let Some(primary) = &primary {
-            zone_of_instance.insert(name.to_string(), primary.clone());
+        let (resource, primary) = db_instance(ctx, db, name);
+        if let Some(primary) = primary {
+            zone_of_instance.insert(name.to_string(), primary);
         }
-        let mut resource = ctx.resource(id, "aws:rds:db-instance", name, placement);
-        let attrs = &mut resource.attributes;
-        attrs.insert("multi_az".into(), json!(multi_az));
-        if let Some(engine) = db.engine() {
-            attrs.insert("engine".into(), json!(engine));
-        }
-        if let Some(class) = db.db_instance_class() {
-            attrs.insert("instance_class".into(), json!(class));
-        }
-        if let Some(zone) = db.availability_zone() {
-            attrs.insert("zone_name".into(), json!(zone));
-        }
-        if let Some(zone) = db.secondary_availability_zone().filter(|z| !z.is_empty()) {
-            attrs.insert("secondary_zone_name".into(), json!(zone));
-        }
-        if let Some(cluster) = db.db_cluster_identifier() {
-            attrs.insert("cluster".into(), json!(cluster));
-        }
-        if let Some(source) = db.read_replica_source_db_instance_identifier() {
-            attrs.insert("replica_of".into(), json!(source));
-        }
-        if !subnet_group_zones.is_empty() {
-            attrs.insert("subnet_group_zones".into(), json!(subnet_group_zones));
-        }
-        apply_tags(
-            &mut resource,
-            db.tag_list()
-                .iter()
-                .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
-        );
         found.resources.push(resource);
     }
-
     for cluster in clusters.iter().flat_map(|p| p.db_clusters()) {
         let Some(name) = cluster.db_cluster_identifier() else {
             continue;
@@ -137,68 +67,170 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
         let Some(id) = cluster.db_cluster_arn() else {
             continue;
         };
-        let members: Vec<&str> = cluster
-            .db_cluster_members()
-            .iter()
-            .filter_map(|m| m.db_instance_identifier())
-            .collect();
-        // Where the cluster runs: its members' zones; the cluster's own zone list (where it
-        // may place instances) when it has no members yet.
-        let member_zones: BTreeSet<String> = members
-            .iter()
-            .filter_map(|m| zone_of_instance.get(*m).cloned())
-            .collect();
-        let zones = if member_zones.is_empty() {
-            cluster
-                .availability_zones()
-                .iter()
-                .filter_map(|n| ctx.zone_id(n))
-                .collect()
-        } else {
-            member_zones
-        };
-        let mut resource = ctx.resource(
-            id.to_string(),
-            "aws:rds:cluster",
-            name,
-            zones_placement(zones),
-        );
-        let attrs = &mut resource.attributes;
-        if let Some(engine) = cluster.engine() {
-            attrs.insert("engine".into(), json!(engine));
-        }
-        attrs.insert(
-            "multi_az".into(),
-            json!(cluster.multi_az().unwrap_or(false)),
-        );
-        attrs.insert("members".into(), json!(members.len()));
-        if let Some(writer) = cluster
-            .db_cluster_members()
-            .iter()
-            .find(|m| m.is_cluster_writer() == Some(true))
-            .and_then(|m| m.db_instance_identifier())
-        {
-            attrs.insert("writer".into(), json!(writer));
-        }
-        if !members.is_empty() {
-            resource.requirements.push(
-                RequirementGroup::any_of(
-                    members
-                        .iter()
-                        .map(|m| arn::rds_instance(&ctx.region, &ctx.account, m)),
-                    None,
-                )
-                .with_label("failover to any cluster instance"),
-            );
-        }
-        apply_tags(
-            &mut resource,
-            cluster
-                .tag_list()
-                .iter()
-                .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
-        );
-        found.resources.push(resource);
+        found
+            .resources
+            .push(db_cluster(ctx, cluster, name, id, &zone_of_instance));
     }
     found
+}
+
+/// One DB instance and the zone ID of its primary.
+fn db_instance(ctx: &RegionCtx, db: &DbInstance, name: &str) -> (Resource, Option<String>) {
+    let id = db
+        .db_instance_arn()
+        .map(str::to_string)
+        .unwrap_or_else(|| arn::rds_instance(&ctx.region, &ctx.account, name));
+    let multi_az = db.multi_az().unwrap_or(false);
+    let primary = db.availability_zone().and_then(|n| ctx.zone_id(n));
+    let subnet_group_zones: BTreeSet<String> = db
+        .db_subnet_group()
+        .map(|g| {
+            g.subnets()
+                .iter()
+                .filter_map(|s| s.subnet_availability_zone().and_then(|z| z.name()))
+                .filter_map(|n| ctx.zone_id(n))
+                .collect()
+        })
+        .unwrap_or_default();
+    let placement = instance_placement(ctx, db, primary.as_ref(), &subnet_group_zones);
+    let mut resource = ctx.resource(id, "aws:rds:db-instance", name, placement);
+    let attrs = &mut resource.attributes;
+    attrs.insert("multi_az".into(), json!(multi_az));
+    if let Some(engine) = db.engine() {
+        attrs.insert("engine".into(), json!(engine));
+    }
+    if let Some(class) = db.db_instance_class() {
+        attrs.insert("instance_class".into(), json!(class));
+    }
+    if let Some(zone) = db.availability_zone() {
+        attrs.insert("zone_name".into(), json!(zone));
+    }
+    if let Some(zone) = db.secondary_availability_zone().filter(|z| !z.is_empty()) {
+        attrs.insert("secondary_zone_name".into(), json!(zone));
+    }
+    if let Some(cluster) = db.db_cluster_identifier() {
+        attrs.insert("cluster".into(), json!(cluster));
+    }
+    if let Some(source) = db.read_replica_source_db_instance_identifier() {
+        attrs.insert("replica_of".into(), json!(source));
+    }
+    if !subnet_group_zones.is_empty() {
+        attrs.insert("subnet_group_zones".into(), json!(subnet_group_zones));
+    }
+    apply_tags(
+        &mut resource,
+        db.tag_list()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    );
+    (resource, primary)
+}
+
+/// Where a DB instance runs: single-AZ in its primary's zone; Multi-AZ over the primary and
+/// standby zones, the standby's inferred from the DB subnet group when not reported.
+fn instance_placement(
+    ctx: &RegionCtx,
+    db: &DbInstance,
+    primary: Option<&String>,
+    subnet_group_zones: &BTreeSet<String>,
+) -> Placement {
+    let multi_az = db.multi_az().unwrap_or(false);
+    let secondary = db
+        .secondary_availability_zone()
+        .filter(|n| !n.is_empty())
+        .and_then(|n| ctx.zone_id(n));
+    match (primary, multi_az, &secondary) {
+        (Some(primary), false, _) => Placement::Zonal {
+            zone: primary.clone(),
+        },
+        (Some(primary), true, Some(secondary)) => {
+            zones_placement([primary.clone(), secondary.clone()])
+        }
+        (Some(primary), true, None) => {
+            // The standby's zone is not reported: it is one of the subnet group's other
+            // zones.
+            let mut zones: BTreeSet<String> = subnet_group_zones.clone();
+            zones.insert(primary.clone());
+            match zones_placement(zones) {
+                Placement::MultiZone { zones, .. } => Placement::MultiZone {
+                    zones,
+                    inferred: true,
+                },
+                other => other,
+            }
+        }
+        (None, _, _) => Placement::Unknown,
+    }
+}
+
+/// One DB cluster (Aurora or Multi-AZ DB cluster): it needs any one of its members.
+fn db_cluster(
+    ctx: &RegionCtx,
+    cluster: &DbCluster,
+    name: &str,
+    id: &str,
+    zone_of_instance: &HashMap<String, String>,
+) -> Resource {
+    let members: Vec<&str> = cluster
+        .db_cluster_members()
+        .iter()
+        .filter_map(|m| m.db_instance_identifier())
+        .collect();
+    // Where the cluster runs: its members' zones; the cluster's own zone list (where it
+    // may place instances) when it has no members yet.
+    let member_zones: BTreeSet<String> = members
+        .iter()
+        .filter_map(|m| zone_of_instance.get(*m).cloned())
+        .collect();
+    let zones = if member_zones.is_empty() {
+        cluster
+            .availability_zones()
+            .iter()
+            .filter_map(|n| ctx.zone_id(n))
+            .collect()
+    } else {
+        member_zones
+    };
+    let mut resource = ctx.resource(
+        id.to_string(),
+        "aws:rds:cluster",
+        name,
+        zones_placement(zones),
+    );
+    let attrs = &mut resource.attributes;
+    if let Some(engine) = cluster.engine() {
+        attrs.insert("engine".into(), json!(engine));
+    }
+    attrs.insert(
+        "multi_az".into(),
+        json!(cluster.multi_az().unwrap_or(false)),
+    );
+    attrs.insert("members".into(), json!(members.len()));
+    if let Some(writer) = cluster
+        .db_cluster_members()
+        .iter()
+        .find(|m| m.is_cluster_writer() == Some(true))
+        .and_then(|m| m.db_instance_identifier())
+    {
+        attrs.insert("writer".into(), json!(writer));
+    }
+    if !members.is_empty() {
+        resource.requirements.push(
+            RequirementGroup::any_of(
+                members
+                    .iter()
+                    .map(|m| arn::rds_instance(&ctx.region, &ctx.account, m)),
+                None,
+            )
+            .with_label("failover to any cluster instance"),
+        );
+    }
+    apply_tags(
+        &mut resource,
+        cluster
+            .tag_list()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    );
+    resource
 }
