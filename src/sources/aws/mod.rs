@@ -269,13 +269,14 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
     progress.finish_and_clear();
     let (resources, stale_dropped) = merge_resources(read.found, read.regions);
 
-    let snapshot = Snapshot {
+    let mut snapshot = Snapshot {
         schema: SNAPSHOT_SCHEMA.into(),
         sources,
         coverage: calls.coverage(),
         zones: read.zones.into_values().collect(),
         resources,
     };
+    entry::state_entry_points(&mut snapshot);
     Ok(Crawl {
         snapshot,
         requests: calls.total(),
@@ -454,7 +455,7 @@ impl Crawler<'_> {
                 () = &mut interrupt, if !interrupted => {
                     interrupted = true;
                     self.progress.suspend(|| {
-                        eprintln!("linchpin: interrupted: stopping the crawl and writing what was read");
+                        tracing::warn!("interrupted: stopping the crawl and writing what was read");
                     });
                     self.jobs.abort_all();
                 }
