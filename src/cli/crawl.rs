@@ -9,7 +9,6 @@ use clap::{Args, Subcommand};
 use linchpin::model::{CoverageStatus, Snapshot};
 use linchpin::sources::aws::{self, CrawlOptions};
 
-/// Exit code when the inventory is incomplete: some reads failed (listed as coverage records).
 /// Read an estate from a cloud provider into a snapshot.
 #[derive(Debug, Args)]
 pub struct CrawlArgs {

@@ -1,4 +1,6 @@
-//! The command line: one file per subcommand, clap derive, doc comments as help.
+//! The command line: one file per subcommand, clap derive, doc comments as help. The only
+//! part of linchpin that knows clap, stdout and exit codes (`exit`); `formats` names the
+//! report formats on the command line, `output` writes files atomically.
 
 mod audit;
 mod crawl;

@@ -1,5 +1,7 @@
 //! The failure-domain graph: resources, their requirement groups and the domain hierarchy
-//! provider ⊃ region ⊃ zone, indexed once and shared by every analysis.
+//! provider ⊃ region ⊃ zone, indexed once and shared by every analysis; which resources are
+//! the critical services (tagged, named by the config's [`selector`]s, stated entry points,
+//! else the graph roots).
 
 use rustc_hash::FxHashMap as HashMap;
 

@@ -1,5 +1,7 @@
-//! Reports: the audit and simulation results as documents, and the writers that render them
-//! as terminal tables, JSON or CSV. Writers take any `impl Write`; nothing here prints.
+//! Reports: the audit and simulation results as documents (`linchpin.report/v1`,
+//! `linchpin.simulation/v1`), and one writer per format: terminal tables, JSON, CSV, Markdown,
+//! HTML (with `svg` for its charts and picture), SARIF and JUnit. Writers take any
+//! `impl Write`; nothing here prints.
 
 mod csv_out;
 mod html;

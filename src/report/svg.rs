@@ -831,16 +831,16 @@ fn picture_nodes(
         if spof {
             class.push_str(" spof");
         }
-        let zones = if n.zones.is_empty() {
+        let zones = if n.placement.zones().is_empty() {
             String::new()
         } else {
-            format!(" in {}", n.zones.join(", "))
+            format!(" in {}", n.placement.zones().join(", "))
         };
         let title = format!(
             "{} ({}, {}{}){}\n{}",
             n.name,
             n.kind,
-            n.placement,
+            n.placement.type_name(),
             zones,
             if spof {
                 " — single point of failure"

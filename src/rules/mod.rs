@@ -1,8 +1,10 @@
 //! The rule pack: declarative checks read from TOML files (`rules/` is embedded in the
 //! binary; `--rules DIR` adds and overrides by id). A rule either matches resources by kind
 //! and a CEL condition over their facts, or parameterises one of the exact analyses.
-//! `load` reads and validates files; `facts` turns a resource and the graph into CEL values;
-//! `engine` runs a pack against an estate and yields findings.
+//! `load` reads and validates files; `cel_expr` compiles conditions and message templates;
+//! `facts` turns a resource and the graph into CEL values; `produce` turns the analyses'
+//! results into findings for the analysis rules; `engine` runs a pack against an estate and
+//! yields findings.
 
 pub mod cel_expr;
 pub mod engine;

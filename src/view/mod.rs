@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Write};
 
 use crate::graph::{Estate, ResourceIx};
+use crate::model::Placement;
 
 /// A resource in a view.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,10 +17,8 @@ pub struct ViewNode {
     pub kind: String,
     pub provider: String,
     pub region: Option<String>,
-    /// Zone IDs of a zonal (one) or multi-zone (several) placement.
-    pub zones: Vec<String>,
-    /// `zonal`, `multi_zone`, `regional`, `global`, `unknown` or `logical`.
-    pub placement: &'static str,
+    /// The failure domains it lives in (zone IDs for zonal and multi-zone placements).
+    pub placement: Placement,
     /// A critical service.
     pub critical: bool,
 }
@@ -28,14 +27,14 @@ impl ViewNode {
     /// The innermost failure domain the node is drawn in: its zone when zonal, else its region,
     /// else its provider (`None` for logical resources, drawn outside every cluster).
     pub fn cluster(&self) -> Option<Cluster<'_>> {
-        match (self.placement, self.zones.as_slice(), &self.region) {
-            ("logical", _, _) => None,
-            ("zonal", [zone], Some(region)) => Some(Cluster::Zone {
+        match (&self.placement, &self.region) {
+            (Placement::Logical, _) => None,
+            (Placement::Zonal { zone }, Some(region)) => Some(Cluster::Zone {
                 provider: &self.provider,
                 region,
                 zone,
             }),
-            (_, _, Some(region)) => Some(Cluster::Region {
+            (_, Some(region)) => Some(Cluster::Region {
                 provider: &self.provider,
                 region,
             }),
@@ -140,8 +139,7 @@ pub fn dependencies(estate: &Estate, services: &[ResourceIx], limit: usize) -> V
                 kind: r.kind.clone(),
                 provider: r.provider.clone(),
                 region: r.region.clone(),
-                zones: r.placement.zones().to_vec(),
-                placement: r.placement.type_name(),
+                placement: r.placement.clone(),
                 critical: critical.contains(&ix),
             }
         })
@@ -274,8 +272,8 @@ pub fn dot(view: &View, out: &mut dyn Write) -> io::Result<()> {
         } else {
             ""
         };
-        let zones = if n.placement == "multi_zone" {
-            format!("\n{}", n.zones.join(", "))
+        let zones = if let Placement::MultiZone { zones, .. } = &n.placement {
+            format!("\n{}", zones.join(", "))
         } else {
             String::new()
         };
@@ -374,8 +372,8 @@ pub fn mermaid(view: &View, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "flowchart LR")?;
     let node = |out: &mut dyn Write, indent: &str, i: usize| -> io::Result<()> {
         let n = &view.nodes[i];
-        let zones = if n.placement == "multi_zone" {
-            format!("<br/>{}", mermaid_text(&n.zones.join(", ")))
+        let zones = if let Placement::MultiZone { zones, .. } = &n.placement {
+            format!("<br/>{}", mermaid_text(&zones.join(", ")))
         } else {
             String::new()
         };
