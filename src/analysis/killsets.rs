@@ -118,18 +118,57 @@ impl<'a> CycleSolver<'a> {
         own: &impl Fn(ResourceIx) -> Vec<u32>,
         sets: &mut KillSets,
     ) {
+        let groups = self.enter(members);
+        let seeds = self.seeds(members, own, sets);
+        let mut spread = Spread::new(groups, members.len());
+        let mut start = 0;
+        while start < seeds.len() {
+            let element = seeds[start].0;
+            let mut end = start;
+            while end < seeds.len() && seeds[end].0 == element {
+                end += 1;
+            }
+            self.spread(&mut spread, &seeds[start..end]);
+            for &ix in &spread.fallen {
+                sets[ix as usize].push(element);
+                spread.down[self.local[ix as usize] as usize] = false;
+            }
+            spread.fallen.clear();
+            for &local in &spread.touched_groups {
+                spread.losses[local as usize] = 0;
+            }
+            spread.touched_groups.clear();
+            start = end;
+        }
+        for &ix in members {
+            self.inside[ix as usize] = false;
+        }
+    }
+
+    /// Number the component's members and the groups they own; returns how many groups.
+    fn enter(&mut self, members: &[ResourceIx]) -> usize {
         let estate = self.estate;
-        let mut groups: Vec<GroupIx> = Vec::new();
+        let mut groups = 0;
         for (i, &ix) in members.iter().enumerate() {
             self.local[ix as usize] = i as u32;
             self.inside[ix as usize] = true;
             for group in estate.group_ranges[ix as usize].clone() {
-                self.group_local[group as usize] = groups.len() as u32;
-                groups.push(group);
+                self.group_local[group as usize] = groups as u32;
+                groups += 1;
             }
         }
-        // Seeds, sorted by element: (element, Seed) — a member owning it, or one outside
-        // member of a group that it takes down.
+        groups
+    }
+
+    /// Seeds, sorted by element: (element, Seed) — a member owning it, or one outside
+    /// member of a group that it takes down.
+    fn seeds(
+        &self,
+        members: &[ResourceIx],
+        own: &impl Fn(ResourceIx) -> Vec<u32>,
+        sets: &KillSets,
+    ) -> Vec<(u32, Seed)> {
+        let estate = self.estate;
         let mut seeds: Vec<(u32, Seed)> = Vec::new();
         for &ix in members {
             seeds.extend(own(ix).into_iter().map(|e| (e, Seed::Owned(ix))));
@@ -143,77 +182,80 @@ impl<'a> CycleSolver<'a> {
             }
         }
         seeds.sort_unstable();
+        seeds
+    }
 
-        let mut losses = vec![0u32; groups.len()];
-        let mut down = vec![false; members.len()];
-        let mut fallen: Vec<ResourceIx> = Vec::new();
-        let mut touched_groups: Vec<u32> = Vec::new();
-        let mut queue: Vec<ResourceIx> = Vec::new();
-        let mut start = 0;
-        while start < seeds.len() {
-            let element = seeds[start].0;
-            let mut end = start;
-            while end < seeds.len() && seeds[end].0 == element {
-                end += 1;
-            }
-            let mut fall = |ix: ResourceIx, down: &mut Vec<bool>, fallen: &mut Vec<ResourceIx>| {
-                let local = self.local[ix as usize] as usize;
-                if !down[local] {
-                    down[local] = true;
-                    fallen.push(ix);
-                    queue.push(ix);
-                }
-            };
-            for &(_, seed) in &seeds[start..end] {
-                match seed {
-                    Seed::Owned(ix) => fall(ix, &mut down, &mut fallen),
-                    Seed::Outside(group) => {
-                        let local = self.group_local[group as usize] as usize;
-                        if losses[local] == 0 {
-                            touched_groups.push(local as u32);
-                        }
-                        losses[local] += 1;
-                        let group = &estate.groups[group as usize];
-                        if losses[local] == group.losses_to_fail() {
-                            fall(group.owner, &mut down, &mut fallen);
-                        }
-                    }
-                }
-            }
-            while let Some(member) = queue.pop() {
-                for (owner, group) in estate.dependents(member) {
-                    if !self.inside[owner as usize] {
-                        continue;
-                    }
+    /// Propagate the loss of one element, given by its seeds, through the component.
+    fn spread(&self, spread: &mut Spread, seeds: &[(u32, Seed)]) {
+        let estate = self.estate;
+        for &(_, seed) in seeds {
+            match seed {
+                Seed::Owned(ix) => spread.fall(ix, self.local[ix as usize] as usize),
+                Seed::Outside(group) => {
                     let local = self.group_local[group as usize] as usize;
-                    if losses[local] == 0 {
-                        touched_groups.push(local as u32);
-                    }
-                    losses[local] += 1;
-                    if losses[local] == estate.groups[group as usize].losses_to_fail() {
-                        let owner_local = self.local[owner as usize] as usize;
-                        if !down[owner_local] {
-                            down[owner_local] = true;
-                            fallen.push(owner);
-                            queue.push(owner);
-                        }
+                    let group = &estate.groups[group as usize];
+                    if spread.lose(local) == group.losses_to_fail() {
+                        spread.fall(group.owner, self.local[group.owner as usize] as usize);
                     }
                 }
             }
-            for &ix in &fallen {
-                sets[ix as usize].push(element);
-                down[self.local[ix as usize] as usize] = false;
-            }
-            fallen.clear();
-            for &local in &touched_groups {
-                losses[local as usize] = 0;
-            }
-            touched_groups.clear();
-            start = end;
         }
-        for &ix in members {
-            self.inside[ix as usize] = false;
+        while let Some(member) = spread.queue.pop() {
+            for (owner, group) in estate.dependents(member) {
+                if !self.inside[owner as usize] {
+                    continue;
+                }
+                let local = self.group_local[group as usize] as usize;
+                if spread.lose(local) == estate.groups[group as usize].losses_to_fail() {
+                    spread.fall(owner, self.local[owner as usize] as usize);
+                }
+            }
         }
+    }
+}
+
+/// What the loss of one element takes down inside a component; cleared after each element.
+struct Spread {
+    /// Lost members of each of the component's groups (by local index).
+    losses: Vec<u32>,
+    /// Whether each member (by local index) is down.
+    down: Vec<bool>,
+    /// The members taken down, in the order they fell.
+    fallen: Vec<ResourceIx>,
+    /// The local groups whose losses are not zero.
+    touched_groups: Vec<u32>,
+    /// Fallen members whose dependents are still to be counted.
+    queue: Vec<ResourceIx>,
+}
+
+impl Spread {
+    /// Nothing down in a component of `groups` groups and `members` members.
+    fn new(groups: usize, members: usize) -> Self {
+        Spread {
+            losses: vec![0u32; groups],
+            down: vec![false; members],
+            fallen: Vec::new(),
+            touched_groups: Vec::new(),
+            queue: Vec::new(),
+        }
+    }
+
+    /// Mark `ix` (local index `local`) down unless it already is.
+    fn fall(&mut self, ix: ResourceIx, local: usize) {
+        if !self.down[local] {
+            self.down[local] = true;
+            self.fallen.push(ix);
+            self.queue.push(ix);
+        }
+    }
+
+    /// Count one more lost member of the local group `local`; the losses so far.
+    fn lose(&mut self, local: usize) -> u32 {
+        if self.losses[local] == 0 {
+            self.touched_groups.push(local as u32);
+        }
+        self.losses[local] += 1;
+        self.losses[local]
     }
 }
 

@@ -97,106 +97,15 @@ impl Config {
         };
         if let Some(table) = source.parse(&mut problems) {
             let mut top = TableReader::new(source, &table, 0);
-            if let Some(mut rules) = top.opt_table("rules", &mut problems) {
-                config.enable = rules
-                    .opt_string_list("enable", &mut problems)
-                    .unwrap_or_default();
-                config.disable = rules
-                    .opt_string_list("disable", &mut problems)
-                    .unwrap_or_default();
-                for selector in config.enable.iter().chain(&config.disable) {
-                    if selector.value != "*"
-                        && !pack.rules.iter().any(|r| r.id.starts_with(&selector.value))
-                    {
-                        problems.push(source.diagnostic(
-                            selector.span.start,
-                            format!(
-                                "`{}` selects no rule (not a rule id, an id prefix, or `*`)",
-                                selector.value
-                            ),
-                        ));
-                    }
-                }
-                if let Some(mut severities) = rules.opt_table("severity", &mut problems) {
-                    for (rule, severity) in severities.free_strings(&mut problems) {
-                        if pack.get(&rule.value).is_none() {
-                            problems.push(source.diagnostic(
-                                rule.span.start,
-                                format!("unknown rule `{}` in [rules.severity]", rule.value),
-                            ));
-                        }
-                        match severity.value.parse::<Severity>() {
-                            Ok(level) => config.severity.push((rule.value, level)),
-                            Err(e) => problems.push(source.diagnostic(severity.span.start, e)),
-                        }
-                    }
-                    severities.finish(&mut problems);
-                }
-                rules.finish(&mut problems);
+            if let Some(rules) = top.opt_table("rules", &mut problems) {
+                config.read_rules(source, pack, rules, &mut problems);
             }
-            if let Some(mut critical) = top.opt_table("critical", &mut problems) {
-                let selectors =
-                    |key: &'static str, t: &mut TableReader, problems: &mut Vec<Diagnostic>| {
-                        t.opt_string_list(key, problems)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .filter_map(|s| {
-                                Selector::parse(&s.value)
-                                    .map_err(|e| problems.push(source.diagnostic(s.span.start, e)))
-                                    .ok()
-                            })
-                            .collect::<Vec<_>>()
-                    };
-                config.critical.include = selectors("include", &mut critical, &mut problems);
-                config.critical.exclude = selectors("exclude", &mut critical, &mut problems);
-                if let Some(flag) = critical.opt_bool("entry_points", &mut problems) {
-                    config.critical.entry_points = flag.value;
-                }
-                critical.finish(&mut problems);
+            if let Some(critical) = top.opt_table("critical", &mut problems) {
+                config.read_critical(source, critical, &mut problems);
             }
-            for mut entry in top.opt_tables("suppress", &mut problems) {
-                let (line, _) = source.position(entry.at());
-                let rule = entry.opt_string("rule", &mut problems);
-                let fingerprint = entry.opt_string("fingerprint", &mut problems);
-                let resource = entry.opt_string("resource", &mut problems).and_then(|s| {
-                    Selector::parse(&s.value)
-                        .map_err(|e| problems.push(source.diagnostic(s.span.start, e)))
-                        .ok()
-                });
-                let reason = entry.string("reason", &mut problems);
-                let expires = entry.opt_date("expires", &mut problems);
-                if rule.is_none() && fingerprint.is_none() {
-                    problems.push(source.diagnostic(
-                        entry.at(),
-                        "a suppression needs `rule` (a rule id) or `fingerprint` (a finding id)",
-                    ));
-                }
-                if let Some(rule) = &rule
-                    && pack.get(&rule.value).is_none()
-                {
-                    problems.push(source.diagnostic(
-                        rule.span.start,
-                        format!("unknown rule `{}` in suppression", rule.value),
-                    ));
-                }
-                if let Some(reason) = &reason
-                    && reason.value.trim().is_empty()
-                {
-                    problems.push(source.diagnostic(
-                        reason.span.start,
-                        "`reason` is empty: say why the finding is accepted",
-                    ));
-                }
-                entry.finish(&mut problems);
-                if let Some(reason) = reason {
-                    config.suppressions.push(Suppression {
-                        rule: rule.map(|r| r.value),
-                        fingerprint: fingerprint.map(|f| f.value),
-                        resource,
-                        reason: reason.value,
-                        expires: expires.map(|e| e.value),
-                        at: format!("{}:{line}", source.name),
-                    });
+            for entry in top.opt_tables("suppress", &mut problems) {
+                if let Some(suppression) = read_suppression(source, pack, entry, &mut problems) {
+                    config.suppressions.push(suppression);
                 }
             }
             top.finish(&mut problems);
@@ -209,6 +118,77 @@ impl Config {
                 list: problems,
             })
         }
+    }
+
+    /// The `[rules]` table: enable and disable selectors, and `[rules.severity]` overrides.
+    fn read_rules(
+        &mut self,
+        source: &SourceFile,
+        pack: &RulePack,
+        mut rules: TableReader,
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        self.enable = rules
+            .opt_string_list("enable", problems)
+            .unwrap_or_default();
+        self.disable = rules
+            .opt_string_list("disable", problems)
+            .unwrap_or_default();
+        for selector in self.enable.iter().chain(&self.disable) {
+            if selector.value != "*"
+                && !pack.rules.iter().any(|r| r.id.starts_with(&selector.value))
+            {
+                problems.push(source.diagnostic(
+                    selector.span.start,
+                    format!(
+                        "`{}` selects no rule (not a rule id, an id prefix, or `*`)",
+                        selector.value
+                    ),
+                ));
+            }
+        }
+        if let Some(mut severities) = rules.opt_table("severity", problems) {
+            for (rule, severity) in severities.free_strings(problems) {
+                if pack.get(&rule.value).is_none() {
+                    problems.push(source.diagnostic(
+                        rule.span.start,
+                        format!("unknown rule `{}` in [rules.severity]", rule.value),
+                    ));
+                }
+                match severity.value.parse::<Severity>() {
+                    Ok(level) => self.severity.push((rule.value, level)),
+                    Err(e) => problems.push(source.diagnostic(severity.span.start, e)),
+                }
+            }
+            severities.finish(problems);
+        }
+        rules.finish(problems);
+    }
+
+    /// The `[critical]` table: include and exclude selectors, and whether entry points count.
+    fn read_critical(
+        &mut self,
+        source: &SourceFile,
+        mut critical: TableReader,
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        let selectors = |key: &'static str, t: &mut TableReader, problems: &mut Vec<Diagnostic>| {
+            t.opt_string_list(key, problems)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|s| {
+                    Selector::parse(&s.value)
+                        .map_err(|e| problems.push(source.diagnostic(s.span.start, e)))
+                        .ok()
+                })
+                .collect::<Vec<_>>()
+        };
+        self.critical.include = selectors("include", &mut critical, problems);
+        self.critical.exclude = selectors("exclude", &mut critical, problems);
+        if let Some(flag) = critical.opt_bool("entry_points", problems) {
+            self.critical.entry_points = flag.value;
+        }
+        critical.finish(problems);
     }
 
     /// The pack with this config's selection and severity overrides applied.
@@ -312,6 +292,57 @@ impl Config {
         }
         uses
     }
+}
+
+/// One `[[suppress]]` entry; `None` when it has no reason to keep.
+fn read_suppression(
+    source: &SourceFile,
+    pack: &RulePack,
+    mut entry: TableReader,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Suppression> {
+    let (line, _) = source.position(entry.at());
+    let rule = entry.opt_string("rule", problems);
+    let fingerprint = entry.opt_string("fingerprint", problems);
+    let resource = entry.opt_string("resource", problems).and_then(|s| {
+        Selector::parse(&s.value)
+            .map_err(|e| problems.push(source.diagnostic(s.span.start, e)))
+            .ok()
+    });
+    let reason = entry.string("reason", problems);
+    let expires = entry.opt_date("expires", problems);
+    if rule.is_none() && fingerprint.is_none() {
+        problems.push(source.diagnostic(
+            entry.at(),
+            "a suppression needs `rule` (a rule id) or `fingerprint` (a finding id)",
+        ));
+    }
+    if let Some(rule) = &rule
+        && pack.get(&rule.value).is_none()
+    {
+        problems.push(source.diagnostic(
+            rule.span.start,
+            format!("unknown rule `{}` in suppression", rule.value),
+        ));
+    }
+    if let Some(reason) = &reason
+        && reason.value.trim().is_empty()
+    {
+        problems.push(source.diagnostic(
+            reason.span.start,
+            "`reason` is empty: say why the finding is accepted",
+        ));
+    }
+    entry.finish(problems);
+    let reason = reason?;
+    Some(Suppression {
+        rule: rule.map(|r| r.value),
+        fingerprint: fingerprint.map(|f| f.value),
+        resource,
+        reason: reason.value,
+        expires: expires.map(|e| e.value),
+        at: format!("{}:{line}", source.name),
+    })
 }
 
 /// Why a config could not be used.

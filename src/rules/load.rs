@@ -202,11 +202,66 @@ fn parse_rule(
     let mut top = TableReader::new(file, &table, 0);
 
     let id = top.string("id", problems);
+    check_id(file, id.as_ref(), problems);
+    let title = top.string("title", problems);
+    let severity = read_severity(file, &mut top, "severity", problems);
+    let status = read_status(file, &mut top, problems);
+    let since = top.string("since", problems);
+    let kinds = top.opt_string_list("kinds", problems);
+    let condition = top.opt_string("condition", problems);
+    let analysis = top.opt_table("analysis", problems);
+    let message = top.string("message", problems);
+    let remediation = top.string("remediation", problems);
+    let references = top.string_list("references", problems);
+    let controls = top
+        .table("controls", problems)
+        .map(|t| read_controls(file, t, problems));
+    let docs = top
+        .table("docs", problems)
+        .map(|t| read_docs(file, t, problems));
+    top.finish(problems);
+
+    let check = rule_check(file, kinds, condition, analysis, problems);
+
+    // Templates: their variables depend on what the rule checks.
+    let allowed: Vec<&str> = match &check {
+        Some(Check::Analysis(analysis)) => analysis.variables().to_vec(),
+        _ => TEMPLATE_VARIABLES.to_vec(),
+    };
+    let message = message.and_then(|text| parse_template(file, text, &allowed, problems));
+    let remediation = remediation.and_then(|text| parse_template(file, text, &allowed, problems));
+
+    if problems.len() > before {
+        return None;
+    }
+    let id = id?;
+    Some((
+        Rule {
+            id: id.value,
+            title: title?.value,
+            severity: severity?,
+            status: status?,
+            since: since?.value,
+            check: check?,
+            message: message?,
+            remediation: remediation?,
+            references: references?.into_iter().map(|r| r.value).collect(),
+            controls: controls?,
+            docs: docs?,
+            origin: file.name.clone(),
+            text: file.text.clone(),
+        },
+        id.span,
+    ))
+}
+
+/// A rule id must be kebab-case and equal to the file stem.
+fn check_id(file: &SourceFile, id: Option<&Located<String>>, problems: &mut Vec<Diagnostic>) {
     let stem = Path::new(&file.name)
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
-    if let Some(id) = &id {
+    if let Some(id) = id {
         if !is_kebab(&id.value) {
             problems.push(file.diagnostic(
                 id.span.start,
@@ -223,15 +278,30 @@ fn parse_rule(
             ));
         }
     }
-    let title = top.string("title", problems);
-    let severity = top.string("severity", problems).and_then(|s| {
+}
+
+/// A required severity under `key`.
+fn read_severity(
+    file: &SourceFile,
+    table: &mut TableReader,
+    key: &'static str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Severity> {
+    table.string(key, problems).and_then(|s| {
         s.value
             .parse::<Severity>()
             .map_err(|e| problems.push(file.diagnostic(s.span.start, e)))
             .ok()
-    });
-    let status = top
-        .string("status", problems)
+    })
+}
+
+/// The required `status`: stable or preview.
+fn read_status(
+    file: &SourceFile,
+    top: &mut TableReader,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Status> {
+    top.string("status", problems)
         .and_then(|s| match s.value.as_str() {
             "stable" => Some(Status::Stable),
             "preview" => Some(Status::Preview),
@@ -242,59 +312,66 @@ fn parse_rule(
                 ));
                 None
             }
-        });
-    let since = top.string("since", problems);
-    let kinds = top.opt_string_list("kinds", problems);
-    let condition = top.opt_string("condition", problems);
-    let analysis = top.opt_table("analysis", problems);
-    let message = top.string("message", problems);
-    let remediation = top.string("remediation", problems);
-    let references = top.string_list("references", problems);
-    let controls = top.table("controls", problems).map(|mut t| {
-        let mut list = |key: &'static str, t: &mut TableReader| -> Vec<String> {
-            let items = t.string_list(key, problems).unwrap_or_default();
-            if items.is_empty() && t.has(key) {
-                problems.push(file.diagnostic(
-                    t.at(),
-                    format!("`controls.{key}` must name at least one control"),
-                ));
-            }
-            items.into_iter().map(|l| l.value).collect()
-        };
-        let controls = Controls {
-            dora: list("dora", &mut t),
-            iso27001: list("iso27001", &mut t),
-            soc2: list("soc2", &mut t),
-            nist80053: list("nist80053", &mut t),
-        };
-        t.finish(problems);
-        controls
-    });
-    let docs = top.table("docs", problems).map(|mut t| {
-        let mut text = |key: &'static str, t: &mut TableReader| -> String {
-            match t.string(key, problems) {
-                Some(value) if value.value.trim().is_empty() => {
-                    problems
-                        .push(file.diagnostic(value.span.start, format!("`docs.{key}` is empty")));
-                    String::new()
-                }
-                Some(value) => value.value.trim().to_string(),
-                None => String::new(),
-            }
-        };
-        let docs = Docs {
-            what_it_checks: text("what_it_checks", &mut t),
-            why_it_is_a_risk: text("why_it_is_a_risk", &mut t),
-            how_to_fix: text("how_to_fix", &mut t),
-            example: text("example", &mut t),
-        };
-        t.finish(problems);
-        docs
-    });
-    top.finish(problems);
+        })
+}
 
-    // What the rule checks: a resource condition or an analysis, never both.
-    let check = match (kinds, condition, analysis) {
+/// The `[controls]` table: each framework's list, none of them empty when given.
+fn read_controls(
+    file: &SourceFile,
+    mut t: TableReader,
+    problems: &mut Vec<Diagnostic>,
+) -> Controls {
+    let mut list = |key: &'static str, t: &mut TableReader| -> Vec<String> {
+        let items = t.string_list(key, problems).unwrap_or_default();
+        if items.is_empty() && t.has(key) {
+            problems.push(file.diagnostic(
+                t.at(),
+                format!("`controls.{key}` must name at least one control"),
+            ));
+        }
+        items.into_iter().map(|l| l.value).collect()
+    };
+    let controls = Controls {
+        dora: list("dora", &mut t),
+        iso27001: list("iso27001", &mut t),
+        soc2: list("soc2", &mut t),
+        nist80053: list("nist80053", &mut t),
+    };
+    t.finish(problems);
+    controls
+}
+
+/// The `[docs]` table: four non-empty texts, trimmed.
+fn read_docs(file: &SourceFile, mut t: TableReader, problems: &mut Vec<Diagnostic>) -> Docs {
+    let mut text = |key: &'static str, t: &mut TableReader| -> String {
+        match t.string(key, problems) {
+            Some(value) if value.value.trim().is_empty() => {
+                problems.push(file.diagnostic(value.span.start, format!("`docs.{key}` is empty")));
+                String::new()
+            }
+            Some(value) => value.value.trim().to_string(),
+            None => String::new(),
+        }
+    };
+    let docs = Docs {
+        what_it_checks: text("what_it_checks", &mut t),
+        why_it_is_a_risk: text("why_it_is_a_risk", &mut t),
+        how_to_fix: text("how_to_fix", &mut t),
+        example: text("example", &mut t),
+    };
+    t.finish(problems);
+    docs
+}
+
+/// What the rule checks: a resource condition or an analysis, never both.
+fn rule_check(
+    file: &SourceFile,
+    kinds: Option<Vec<Located<String>>>,
+    condition: Option<Located<String>>,
+    analysis: Option<TableReader>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Check> {
+    match (kinds, condition, analysis) {
         (Some(kinds), Some(condition), None) => resource_check(file, kinds, &condition, problems),
         (None, None, Some(analysis)) => {
             analysis_check(file, analysis, problems).map(Check::Analysis)
@@ -321,59 +398,34 @@ fn parse_rule(
             ));
             None
         }
-    };
-
-    // Templates: their variables depend on what the rule checks.
-    let allowed: Vec<&str> = match &check {
-        Some(Check::Analysis(analysis)) => analysis.variables().to_vec(),
-        _ => TEMPLATE_VARIABLES.to_vec(),
-    };
-    let mut template = |text: Option<Located<String>>| -> Option<Template> {
-        let text = text?;
-        match Template::parse(&text, file) {
-            Ok(template) => {
-                let offset = super::cel_expr::content_offset(&file.text, &text.span);
-                check_variables(
-                    file,
-                    template.expressions(),
-                    &allowed,
-                    offset,
-                    &text.value,
-                    problems,
-                );
-                Some(template)
-            }
-            Err(mut more) => {
-                problems.append(&mut more);
-                None
-            }
-        }
-    };
-    let message = template(message);
-    let remediation = template(remediation);
-
-    if problems.len() > before {
-        return None;
     }
-    let id = id?;
-    Some((
-        Rule {
-            id: id.value,
-            title: title?.value,
-            severity: severity?,
-            status: status?,
-            since: since?.value,
-            check: check?,
-            message: message?,
-            remediation: remediation?,
-            references: references?.into_iter().map(|r| r.value).collect(),
-            controls: controls?,
-            docs: docs?,
-            origin: file.name.clone(),
-            text: file.text.clone(),
-        },
-        id.span,
-    ))
+}
+
+/// Parse a message or remediation template and check the variables it names.
+fn parse_template(
+    file: &SourceFile,
+    text: Located<String>,
+    allowed: &[&str],
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Template> {
+    match Template::parse(&text, file) {
+        Ok(template) => {
+            let offset = super::cel_expr::content_offset(&file.text, &text.span);
+            check_variables(
+                file,
+                template.expressions(),
+                allowed,
+                offset,
+                &text.value,
+                problems,
+            );
+            Some(template)
+        }
+        Err(mut more) => {
+            problems.append(&mut more);
+            None
+        }
+    }
 }
 
 fn resource_check(
@@ -512,108 +564,20 @@ fn comprehension_variables(source: &str) -> Vec<String> {
     names
 }
 
+/// The `[analysis]` table of an analysis rule, by its `type`.
 fn analysis_check(
     file: &SourceFile,
     mut table: TableReader,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<AnalysisCheck> {
     let kind = table.string("type", problems)?;
-    let domain_kind = |t: &mut TableReader, key: &'static str, problems: &mut Vec<Diagnostic>| {
-        let value = t.string(key, problems)?;
-        DomainKind::parse(&value.value).or_else(|| {
-            problems.push(file.diagnostic(
-                value.span.start,
-                format!(
-                    "unknown {key} `{}`; expected zone, region or provider",
-                    value.value
-                ),
-            ));
-            None
-        })
-    };
     let check = match kind.value.as_str() {
-        "cut-set" => domain_kind(&mut table, "domain", problems)
+        "cut-set" => read_domain_kind(file, &mut table, "domain", problems)
             .map(|domain| AnalysisCheck::CutSet { domain }),
-        "resource-spof" => {
-            let managed = table.string("managed_severity", problems);
-            managed.and_then(|s| {
-                s.value
-                    .parse::<Severity>()
-                    .map_err(|e| problems.push(file.diagnostic(s.span.start, e)))
-                    .ok()
-                    .map(|managed_severity| AnalysisCheck::ResourceSpof { managed_severity })
-            })
-        }
-        "concentration" => {
-            let over = domain_kind(&mut table, "over", problems);
-            let population =
-                table
-                    .string("population", problems)
-                    .and_then(|p| match p.value.as_str() {
-                        "critical" => Some(Population::Critical),
-                        "all" => Some(Population::All),
-                        other => {
-                            problems.push(file.diagnostic(
-                                p.span.start,
-                                format!("unknown population `{other}`; expected critical or all"),
-                            ));
-                            None
-                        }
-                    });
-            let max_share = table.opt_number("max_share", problems);
-            let max_hhi = table.opt_number("max_hhi", problems);
-            let min_domains = table.opt_number("min_domains", problems);
-            if let Some(share) = &max_share
-                && !(0.0..=1.0).contains(&share.value)
-            {
-                problems
-                    .push(file.diagnostic(share.span.start, "`max_share` must be between 0 and 1"));
-            }
-            if let Some(hhi) = &max_hhi
-                && !(0.0..=10_000.0).contains(&hhi.value)
-            {
-                problems
-                    .push(file.diagnostic(hhi.span.start, "`max_hhi` must be between 0 and 10000"));
-            }
-            if let Some(min) = &min_domains
-                && (min.value < 1.0 || min.value.fract() != 0.0)
-            {
-                problems.push(
-                    file.diagnostic(min.span.start, "`min_domains` must be a whole number ≥ 1"),
-                );
-            }
-            if max_share.is_none() && max_hhi.is_none() && min_domains.is_none() {
-                problems.push(file.diagnostic(
-                    table.at(),
-                    "a concentration rule needs at least one of max_share, max_hhi, min_domains",
-                ));
-            }
-            match (over, population) {
-                (Some(over), Some(population)) => Some(AnalysisCheck::Concentration {
-                    over,
-                    population,
-                    max_share: max_share.map(|s| s.value),
-                    max_hhi: max_hhi.map(|h| h.value),
-                    min_domains: min_domains.map(|m| m.value as usize),
-                }),
-                _ => None,
-            }
-        }
-        "n-minus-one" => {
-            let attribute = table
-                .opt_string("capacity_attribute", problems)
-                .map_or_else(|| "desired_capacity".to_string(), |a| a.value);
-            let headroom = table.opt_number("headroom", problems).map_or(1.0, |h| {
-                if h.value <= 0.0 {
-                    problems.push(file.diagnostic(h.span.start, "`headroom` must be above 0"));
-                }
-                h.value
-            });
-            Some(AnalysisCheck::NMinusOne {
-                capacity_attribute: attribute,
-                headroom,
-            })
-        }
+        "resource-spof" => read_severity(file, &mut table, "managed_severity", problems)
+            .map(|managed_severity| AnalysisCheck::ResourceSpof { managed_severity }),
+        "concentration" => concentration_check(file, &mut table, problems),
+        "n-minus-one" => Some(n_minus_one_check(file, &mut table, problems)),
         "unknown-placement" => Some(AnalysisCheck::UnknownPlacement),
         "coverage-gap" => Some(AnalysisCheck::CoverageGap),
         other => {
@@ -629,6 +593,103 @@ fn analysis_check(
     };
     table.finish(problems);
     check
+}
+
+/// A required failure-domain kind under `key`: zone, region or provider.
+fn read_domain_kind(
+    file: &SourceFile,
+    t: &mut TableReader,
+    key: &'static str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<DomainKind> {
+    let value = t.string(key, problems)?;
+    DomainKind::parse(&value.value).or_else(|| {
+        problems.push(file.diagnostic(
+            value.span.start,
+            format!(
+                "unknown {key} `{}`; expected zone, region or provider",
+                value.value
+            ),
+        ));
+        None
+    })
+}
+
+/// A concentration analysis: the domain kind, the population and at least one limit.
+fn concentration_check(
+    file: &SourceFile,
+    table: &mut TableReader,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<AnalysisCheck> {
+    let over = read_domain_kind(file, table, "over", problems);
+    let population = table
+        .string("population", problems)
+        .and_then(|p| match p.value.as_str() {
+            "critical" => Some(Population::Critical),
+            "all" => Some(Population::All),
+            other => {
+                problems.push(file.diagnostic(
+                    p.span.start,
+                    format!("unknown population `{other}`; expected critical or all"),
+                ));
+                None
+            }
+        });
+    let max_share = table.opt_number("max_share", problems);
+    let max_hhi = table.opt_number("max_hhi", problems);
+    let min_domains = table.opt_number("min_domains", problems);
+    if let Some(share) = &max_share
+        && !(0.0..=1.0).contains(&share.value)
+    {
+        problems.push(file.diagnostic(share.span.start, "`max_share` must be between 0 and 1"));
+    }
+    if let Some(hhi) = &max_hhi
+        && !(0.0..=10_000.0).contains(&hhi.value)
+    {
+        problems.push(file.diagnostic(hhi.span.start, "`max_hhi` must be between 0 and 10000"));
+    }
+    if let Some(min) = &min_domains
+        && (min.value < 1.0 || min.value.fract() != 0.0)
+    {
+        problems.push(file.diagnostic(min.span.start, "`min_domains` must be a whole number ≥ 1"));
+    }
+    if max_share.is_none() && max_hhi.is_none() && min_domains.is_none() {
+        problems.push(file.diagnostic(
+            table.at(),
+            "a concentration rule needs at least one of max_share, max_hhi, min_domains",
+        ));
+    }
+    match (over, population) {
+        (Some(over), Some(population)) => Some(AnalysisCheck::Concentration {
+            over,
+            population,
+            max_share: max_share.map(|s| s.value),
+            max_hhi: max_hhi.map(|h| h.value),
+            min_domains: min_domains.map(|m| m.value as usize),
+        }),
+        _ => None,
+    }
+}
+
+/// An N-1 capacity analysis: the capacity attribute and the headroom, both defaulted.
+fn n_minus_one_check(
+    file: &SourceFile,
+    table: &mut TableReader,
+    problems: &mut Vec<Diagnostic>,
+) -> AnalysisCheck {
+    let attribute = table
+        .opt_string("capacity_attribute", problems)
+        .map_or_else(|| "desired_capacity".to_string(), |a| a.value);
+    let headroom = table.opt_number("headroom", problems).map_or(1.0, |h| {
+        if h.value <= 0.0 {
+            problems.push(file.diagnostic(h.span.start, "`headroom` must be above 0"));
+        }
+        h.value
+    });
+    AnalysisCheck::NMinusOne {
+        capacity_attribute: attribute,
+        headroom,
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::{Analysis, Explainer, Lost, Population};
+use crate::analysis::{Analysis, Concentration, Explainer, Lost, Population, Share};
 use crate::graph::{DomainIx, Estate, ResourceIx};
 use crate::model::{
     CoverageStatus, DomainKind, DomainRef, Finding, PathStep, Placement, RuleError, Severity,
@@ -212,40 +212,7 @@ pub fn spof_findings(
             stops.entry(spof).or_default().push(service.resource);
         }
     }
-    // A SPOF that only one other SPOF needs, and that fails with the same domains (a root
-    // volume, a dedicated subnet), stops exactly what that one stops; it is reported inside
-    // that finding rather than as a finding of its own, so one weak point reads as one.
-    let absorber = |x: ResourceIx| -> Option<ResourceIx> {
-        let mut owners = estate
-            .dependents(x)
-            .filter(|&(owner, _)| analysis.critical_scope[owner as usize]);
-        let (owner, group) = owners.next()?;
-        if owners.any(|(other, _)| other != owner) || stops.get(&owner) != stops.get(&x) {
-            // Only when the owner stops exactly the same services: an owner that is itself a
-            // critical service is not in its own list, and must not hide that x stops it.
-            return None;
-        }
-        let group = &estate.groups[group as usize];
-        // Only parts of the same footing (a root volume of an instance in the same zone), so
-        // a managed database or a third party behind one instance keeps its own finding.
-        (group.members.len() == 1 && estate.lethal_domains(x) == estate.lethal_domains(owner))
-            .then_some(owner)
-    };
-    let mut absorbed: BTreeMap<ResourceIx, Vec<ResourceIx>> = BTreeMap::new();
-    for &x in stops.keys() {
-        let mut root = x;
-        let mut seen = vec![x];
-        while let Some(owner) = absorber(root) {
-            if seen.contains(&owner) {
-                break;
-            }
-            seen.push(owner);
-            root = owner;
-        }
-        if root != x {
-            absorbed.entry(root).or_default().push(x);
-        }
-    }
+    let absorbed = absorbed_spofs(estate, analysis, &stops);
     let is_absorbed: std::collections::BTreeSet<ResourceIx> =
         absorbed.values().flatten().copied().collect();
 
@@ -256,17 +223,7 @@ pub fn spof_findings(
         let spof = *spof;
         let resource = estate.resource(spof);
         let with: &[ResourceIx] = absorbed.get(&spof).map_or(&[], Vec::as_slice);
-        let severity = std::iter::once(spof)
-            .chain(with.iter().copied())
-            .map(|ix| {
-                if in_one_place(&estate.resource(ix).placement) {
-                    rule.severity
-                } else {
-                    managed_severity
-                }
-            })
-            .max()
-            .unwrap_or(managed_severity);
+        let severity = spof_severity(estate, rule.severity, managed_severity, spof, with);
         let mut names: Vec<&str> = services
             .iter()
             .map(|&s| estate.resource(s).label())
@@ -311,6 +268,71 @@ pub fn spof_findings(
     }
 }
 
+/// The SPOFs reported inside another's finding, by the SPOF that reports them.
+fn absorbed_spofs(
+    estate: &Estate,
+    analysis: &Analysis,
+    stops: &BTreeMap<ResourceIx, Vec<ResourceIx>>,
+) -> BTreeMap<ResourceIx, Vec<ResourceIx>> {
+    // A SPOF that only one other SPOF needs, and that fails with the same domains (a root
+    // volume, a dedicated subnet), stops exactly what that one stops; it is reported inside
+    // that finding rather than as a finding of its own, so one weak point reads as one.
+    let absorber = |x: ResourceIx| -> Option<ResourceIx> {
+        let mut owners = estate
+            .dependents(x)
+            .filter(|&(owner, _)| analysis.critical_scope[owner as usize]);
+        let (owner, group) = owners.next()?;
+        if owners.any(|(other, _)| other != owner) || stops.get(&owner) != stops.get(&x) {
+            // Only when the owner stops exactly the same services: an owner that is itself a
+            // critical service is not in its own list, and must not hide that x stops it.
+            return None;
+        }
+        let group = &estate.groups[group as usize];
+        // Only parts of the same footing (a root volume of an instance in the same zone), so
+        // a managed database or a third party behind one instance keeps its own finding.
+        (group.members.len() == 1 && estate.lethal_domains(x) == estate.lethal_domains(owner))
+            .then_some(owner)
+    };
+    let mut absorbed: BTreeMap<ResourceIx, Vec<ResourceIx>> = BTreeMap::new();
+    for &x in stops.keys() {
+        let mut root = x;
+        let mut seen = vec![x];
+        while let Some(owner) = absorber(root) {
+            if seen.contains(&owner) {
+                break;
+            }
+            seen.push(owner);
+            root = owner;
+        }
+        if root != x {
+            absorbed.entry(root).or_default().push(x);
+        }
+    }
+    absorbed
+}
+
+/// A SPOF finding's severity: the rule's when the SPOF or one it absorbs is in one place,
+/// `managed_severity` otherwise.
+fn spof_severity(
+    estate: &Estate,
+    severity: Severity,
+    managed_severity: Severity,
+    spof: ResourceIx,
+    with: &[ResourceIx],
+) -> Severity {
+    std::iter::once(spof)
+        .chain(with.iter().copied())
+        .map(|ix| {
+            if in_one_place(&estate.resource(ix).placement) {
+                severity
+            } else {
+                managed_severity
+            }
+        })
+        .max()
+        .unwrap_or(managed_severity)
+}
+
 /// A resource in one zone (or nowhere known) is worse as a single point of failure than a
 /// managed multi-zone or regional one.
 fn in_one_place(placement: &Placement) -> bool {
@@ -332,7 +354,6 @@ pub fn concentration_findings(
     thresholds: (Option<f64>, Option<f64>, Option<usize>),
     sink: &mut Sink,
 ) {
-    let (max_share, max_hhi, min_domains) = thresholds;
     // The scope each distribution is judged in: zones within a region, regions within a
     // provider, providers across the estate.
     let scope_kind = match over {
@@ -348,47 +369,11 @@ pub fn concentration_findings(
             continue;
         }
         let Some(largest) = c.largest() else { continue };
-        let mut breaches = Vec::new();
-        if let Some(limit) = max_share
-            && largest.share > limit
-        {
-            breaches.push(format!(
-                "{:.0}% in {} {} (limit {:.0}%)",
-                largest.share * 100.0,
-                over,
-                largest.domain.id,
-                limit * 100.0
-            ));
-        }
-        if let Some(limit) = max_hhi
-            && c.hhi > limit
-        {
-            breaches.push(format!("HHI {:.0} (limit {limit:.0})", c.hhi));
-        }
-        if let Some(min) = min_domains
-            && c.shares.len() < min
-        {
-            breaches.push(format!(
-                "{} {}{} (minimum {min})",
-                c.shares.len(),
-                over,
-                if c.shares.len() == 1 { "" } else { "s" }
-            ));
-        }
+        let breaches = breaches(c, largest, over, thresholds);
         if breaches.is_empty() {
             continue;
         }
-        let (provider, region) = match &c.scope {
-            Some(scope) if scope.kind == DomainKind::Region => (
-                estate
-                    .find_domain(DomainKind::Region, &scope.id)
-                    .map(|d| estate.domain(d).provider.clone())
-                    .unwrap_or_default(),
-                Some(scope.id.clone()),
-            ),
-            Some(scope) => (scope.id.clone(), None),
-            None => (largest.domain.id.clone(), None),
-        };
+        let (provider, region) = scope_provider_region(estate, c, largest);
         let scope_name = c.scope.as_ref().map_or_else(
             || "the estate".to_string(),
             |s| format!("{} {}", s.kind, s.id),
@@ -423,6 +408,63 @@ pub fn concentration_findings(
             },
             &context,
         );
+    }
+}
+
+/// How a distribution breaks the thresholds (max share, max HHI, min domains), in words.
+fn breaches(
+    c: &Concentration,
+    largest: &Share,
+    over: DomainKind,
+    thresholds: (Option<f64>, Option<f64>, Option<usize>),
+) -> Vec<String> {
+    let (max_share, max_hhi, min_domains) = thresholds;
+    let mut breaches = Vec::new();
+    if let Some(limit) = max_share
+        && largest.share > limit
+    {
+        breaches.push(format!(
+            "{:.0}% in {} {} (limit {:.0}%)",
+            largest.share * 100.0,
+            over,
+            largest.domain.id,
+            limit * 100.0
+        ));
+    }
+    if let Some(limit) = max_hhi
+        && c.hhi > limit
+    {
+        breaches.push(format!("HHI {:.0} (limit {limit:.0})", c.hhi));
+    }
+    if let Some(min) = min_domains
+        && c.shares.len() < min
+    {
+        breaches.push(format!(
+            "{} {}{} (minimum {min})",
+            c.shares.len(),
+            over,
+            if c.shares.len() == 1 { "" } else { "s" }
+        ));
+    }
+    breaches
+}
+
+/// The provider and region a concentration finding belongs to, from its scope.
+fn scope_provider_region(
+    estate: &Estate,
+    c: &Concentration,
+    largest: &Share,
+) -> (String, Option<String>) {
+    match &c.scope {
+        Some(scope) if scope.kind == DomainKind::Region => (
+            estate
+                .find_domain(DomainKind::Region, &scope.id)
+                .map(|d| estate.domain(d).provider.clone())
+                .unwrap_or_default(),
+            Some(scope.id.clone()),
+        ),
+        Some(scope) => (scope.id.clone(), None),
+        None => (largest.domain.id.clone(), None),
     }
 }
 

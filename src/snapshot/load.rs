@@ -288,6 +288,7 @@ struct Known {
     zones: HashSet<String>,
 }
 
+/// Validate a snapshot's schema, zones and resources, given what failed to deserialize.
 fn validate_parts(
     schema: Option<&str>,
     zones: &[Option<&Zone>],
@@ -308,10 +309,28 @@ fn validate_parts(
     // Region names must identify one region across providers: failure domains are keyed by
     // name, so `ap-northeast-1` under two providers would merge two domains into one.
     let mut regions = RegionOwners::default();
+    let zone_at = check_zones(zones, &mut regions, &mut problems);
+    let id_at = index_resources(resources, &mut problems);
+    check_resources(
+        resources,
+        &zone_at,
+        &id_at,
+        known,
+        &mut regions,
+        &mut problems,
+    );
+    problems
+}
 
+/// Check each zone (id, provider, region, duplicates); returns the zones by id.
+fn check_zones<'z>(
+    zones: &[Option<&'z Zone>],
+    regions: &mut RegionOwners,
+    problems: &mut Vec<Problem>,
+) -> HashMap<&'z str, &'z Zone> {
     // Paths are built only when there is a problem to report: the happy path of a
     // million-resource snapshot allocates nothing per resource here.
-    let zone_path = |index: usize| root.key("zones").index(index);
+    let zone_path = |index: usize| JsonPath::root().key("zones").index(index);
     let mut zone_at: HashMap<&str, &Zone> =
         HashMap::with_capacity_and_hasher(zones.len(), Default::default());
     for (index, zone) in zones.iter().enumerate() {
@@ -342,14 +361,16 @@ fn validate_parts(
                 ));
             }
         }
-        regions.check(
-            &zone.region,
-            &zone.provider,
-            Origin::Zone(index),
-            &mut problems,
-        );
+        regions.check(&zone.region, &zone.provider, Origin::Zone(index), problems);
     }
+    zone_at
+}
 
+/// The index of each resource by id, reporting empty and duplicate ids.
+fn index_resources<'r>(
+    resources: &[Option<&'r Resource>],
+    problems: &mut Vec<Problem>,
+) -> HashMap<&'r str, usize> {
     let mut id_at: HashMap<&str, usize> =
         HashMap::with_capacity_and_hasher(resources.len(), Default::default());
     for (index, resource) in resources.iter().enumerate() {
@@ -371,7 +392,18 @@ fn validate_parts(
             id_at.insert(&resource.id, index);
         }
     }
+    id_at
+}
 
+/// Check each resource's fields, region, placement and requirement groups.
+fn check_resources(
+    resources: &[Option<&Resource>],
+    zone_at: &HashMap<&str, &Zone>,
+    id_at: &HashMap<&str, usize>,
+    known: &Known,
+    regions: &mut RegionOwners,
+    problems: &mut Vec<Problem>,
+) {
     for (index, resource) in resources.iter().enumerate() {
         let Some(resource) = resource else { continue };
         if resource.provider.is_empty() {
@@ -397,16 +429,15 @@ fn validate_parts(
                     region,
                     &resource.provider,
                     Origin::Resource(index),
-                    &mut problems,
+                    problems,
                 );
             }
         }
-        check_placement(resource, index, &zone_at, &known.zones, &mut problems);
+        check_placement(resource, index, zone_at, &known.zones, problems);
         for (group_index, group) in resource.requirements.iter().enumerate() {
-            check_group(group, index, group_index, &id_at, &known.ids, &mut problems);
+            check_group(group, index, group_index, id_at, &known.ids, problems);
         }
     }
-    problems
 }
 
 fn resource_path(index: usize) -> JsonPath {

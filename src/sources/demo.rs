@@ -330,7 +330,16 @@ fn nat() -> String {
     arn("ec2", TOKYO, "natgateway/nat-az4")
 }
 
+/// The public edge, the trading API behind it and the API's data stores.
 fn edge_and_api(b: &mut Builder) {
+    let alb = api_tier(b);
+    edge(b, &alb);
+    api_data(b);
+}
+
+/// The trading API: its instances (skewed to apne1-az4), target group, Auto Scaling group
+/// and load balancer; returns the load balancer.
+fn api_tier(b: &mut Builder) -> String {
     let zone_layout = [AZ4, AZ4, AZ4, AZ4, AZ4, AZ1, AZ2];
     let api: Vec<String> = zone_layout
         .iter()
@@ -363,18 +372,21 @@ fn edge_and_api(b: &mut Builder) {
     .attr("zones", json!(TOKYO_ZONES))
     .any_of(&api, None, "in-service instances")
     .done();
-    let alb = b
-        .aws(
-            TOKYO,
-            "aws:elasticloadbalancing:loadbalancer",
-            "elasticloadbalancing:loadbalancer/app/api/5e6f",
-            "alb-api",
-            multi(&TOKYO_ZONES),
-        )
-        .attr("scheme", json!("internet-facing"))
-        .attr("cross_zone", json!(true))
-        .needs_because(&tg, "listener :443 forwards to tg-api")
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:elasticloadbalancing:loadbalancer",
+        "elasticloadbalancing:loadbalancer/app/api/5e6f",
+        "alb-api",
+        multi(&TOKYO_ZONES),
+    )
+    .attr("scheme", json!("internet-facing"))
+    .attr("cross_zone", json!(true))
+    .needs_because(&tg, "listener :443 forwards to tg-api")
+    .done()
+}
+
+/// The edge in front of the API: WAF, CloudFront, Route 53 and the websocket vendor.
+fn edge(b: &mut Builder, alb: &str) {
     let waf = b
         .aws(
             TOKYO,
@@ -392,7 +404,7 @@ fn edge_and_api(b: &mut Builder) {
             "cdn-api",
             global(),
         )
-        .needs_because(&alb, "single origin, no origin failover")
+        .needs_because(alb, "single origin, no origin failover")
         .needs(&waf)
         .done();
     let hosted = b
@@ -421,8 +433,12 @@ fn edge_and_api(b: &mut Builder) {
         "ws.exchange.example",
     )
     .attr("entry_point", json!(true))
-    .needs_because(&alb, "websocket origin")
+    .needs_because(alb, "websocket origin")
     .done();
+}
+
+/// The API's session cache and accounts database.
+fn api_data(b: &mut Builder) {
     b.aws(
         TOKYO,
         "aws:elasticache:replicationgroup",
@@ -448,7 +464,34 @@ fn edge_and_api(b: &mut Builder) {
     .done();
 }
 
+/// The matching engine: one instance in apne1-az4 with its journal, over the order stream,
+/// the trading database and the order-book cache.
 fn matching(b: &mut Builder) {
+    let stream = order_stream(b);
+    let trading_db = trading_db(b);
+    let cache = orderbook_cache(b);
+    let journal = b
+        .aws(
+            TOKYO,
+            "aws:ec2:volume",
+            "ec2:volume/vol-matching-journal",
+            "matching-engine-1-journal",
+            zonal(AZ4),
+        )
+        .attr("size_gib", json!(500))
+        .attr("volume_type", json!("io2"))
+        .done();
+    b.instance("matching-engine-1", AZ4, &subnet("private", AZ4))
+        .tag("service", "matching")
+        .needs_because(&journal, "order journal")
+        .needs(&trading_db)
+        .needs(&cache)
+        .needs_because(&stream, "order stream")
+        .done();
+}
+
+/// The order stream: a Kafka cluster of one broker per zone, two of them in sync.
+fn order_stream(b: &mut Builder) -> String {
     let brokers: Vec<String> = TOKYO_ZONES
         .iter()
         .enumerate()
@@ -464,18 +507,21 @@ fn matching(b: &mut Builder) {
             .done()
         })
         .collect();
-    let stream = b
-        .aws(
-            TOKYO,
-            "aws:kafka:cluster",
-            "kafka:cluster/order-stream/7a8b",
-            "order-stream",
-            multi(&TOKYO_ZONES),
-        )
-        .attr("replication_factor", json!(3))
-        .attr("min_insync_replicas", json!(2))
-        .any_of(&brokers, Some(2), "min.insync.replicas = 2")
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:kafka:cluster",
+        "kafka:cluster/order-stream/7a8b",
+        "order-stream",
+        multi(&TOKYO_ZONES),
+    )
+    .attr("replication_factor", json!(3))
+    .attr("min_insync_replicas", json!(2))
+    .any_of(&brokers, Some(2), "min.insync.replicas = 2")
+    .done()
+}
+
+/// The trading database: an Aurora cluster of a writer in apne1-az4 and a reader.
+fn trading_db(b: &mut Builder) -> String {
     let writer = b
         .aws(
             TOKYO,
@@ -498,17 +544,20 @@ fn matching(b: &mut Builder) {
         .attr("role", json!("reader"))
         .needs(&subnet("data", AZ1))
         .done();
-    let trading_db = b
-        .aws(
-            TOKYO,
-            "aws:rds:cluster",
-            "rds:cluster:trading-db",
-            "trading-db",
-            multi(&[AZ4, AZ1]),
-        )
-        .attr("engine", json!("aurora-postgresql"))
-        .any_of(&[writer, reader], None, "Aurora failover to any instance")
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:rds:cluster",
+        "rds:cluster:trading-db",
+        "trading-db",
+        multi(&[AZ4, AZ1]),
+    )
+    .attr("engine", json!("aurora-postgresql"))
+    .any_of(&[writer, reader], None, "Aurora failover to any instance")
+    .done()
+}
+
+/// The order-book cache: a replication group of two nodes with automatic failover.
+fn orderbook_cache(b: &mut Builder) -> String {
     let nodes: Vec<String> = [AZ4, AZ2]
         .iter()
         .enumerate()
@@ -524,38 +573,29 @@ fn matching(b: &mut Builder) {
             .done()
         })
         .collect();
-    let cache = b
-        .aws(
-            TOKYO,
-            "aws:elasticache:replicationgroup",
-            "elasticache:replicationgroup:orderbook",
-            "orderbook-cache",
-            multi(&[AZ4, AZ2]),
-        )
-        .attr("automatic_failover", json!(true))
-        .any_of(&nodes, None, "automatic failover")
-        .done();
-    let journal = b
-        .aws(
-            TOKYO,
-            "aws:ec2:volume",
-            "ec2:volume/vol-matching-journal",
-            "matching-engine-1-journal",
-            zonal(AZ4),
-        )
-        .attr("size_gib", json!(500))
-        .attr("volume_type", json!("io2"))
-        .done();
-    b.instance("matching-engine-1", AZ4, &subnet("private", AZ4))
-        .tag("service", "matching")
-        .needs_because(&journal, "order journal")
-        .needs(&trading_db)
-        .needs(&cache)
-        .needs_because(&stream, "order stream")
-        .done();
+    b.aws(
+        TOKYO,
+        "aws:elasticache:replicationgroup",
+        "elasticache:replicationgroup:orderbook",
+        "orderbook-cache",
+        multi(&[AZ4, AZ2]),
+    )
+    .attr("automatic_failover", json!(true))
+    .any_of(&nodes, None, "automatic failover")
+    .done()
 }
 
+/// The hot wallet and the withdrawal path: signers, ledger, workers, limits, screening and
+/// custody.
 fn wallets_and_withdrawals(b: &mut Builder) {
+    hot_wallet(b);
+    withdrawal_workers(b);
+    withdrawal_limits(b);
+    screening_and_custody(b);
+}
+
+/// The hot wallet: a 2-of-3 quorum of signers (two in apne1-az4) and the single-AZ ledger.
+fn hot_wallet(b: &mut Builder) {
     let kms = b
         .aws(
             TOKYO,
@@ -599,6 +639,11 @@ fn wallets_and_withdrawals(b: &mut Builder) {
     .attr("zone_name", json!("ap-northeast-1a"))
     .needs(&subnet("data", AZ4))
     .done();
+}
+
+/// The withdrawal workers, one per zone, egressing through the one NAT gateway, with their
+/// Auto Scaling group and request queue.
+fn withdrawal_workers(b: &mut Builder) {
     let secret = b
         .aws(
             TOKYO,
@@ -644,6 +689,10 @@ fn wallets_and_withdrawals(b: &mut Builder) {
         Placement::Regional,
     )
     .done();
+}
+
+/// The withdrawal limits: a DynamoDB global table with a us-east-1 replica.
+fn withdrawal_limits(b: &mut Builder) {
     let limits = b
         .aws(
             TOKYO,
@@ -676,6 +725,10 @@ fn wallets_and_withdrawals(b: &mut Builder) {
         placement: Placement::Logical,
         requirements: vec![Req::any_of([limits, replica], None).with_label("any replica")],
     });
+}
+
+/// The third-party address screening behind the fraud check, and the custody provider.
+fn screening_and_custody(b: &mut Builder) {
     let screening = b
         .third_party(
             "chainscreen",

@@ -20,11 +20,65 @@ const REGIONS: [(&str, &str); 4] = [
 
 /// A snapshot of about `resources` resources (never fewer), the same for the same seed.
 pub fn generate(resources: usize, seed: u64) -> Snapshot {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut out: Vec<Resource> = Vec::with_capacity(resources + 64);
+    let mut estate = Builder {
+        rng: fastrand::Rng::with_seed(seed),
+        out: Vec::with_capacity(resources + 64),
+    };
     let mut zones = Vec::new();
     let mut networks = Vec::new();
     for (region, short) in REGIONS {
+        networks.push(estate.network(region, short, &mut zones));
+    }
+
+    let mut functions: Vec<String> = Vec::new();
+    let mut service = 0usize;
+    while estate.out.len() < resources {
+        service += 1;
+        let network = &networks[estate.rng.usize(..networks.len())];
+        let (instances, skew) = estate.fleet(network, service);
+        let lb = estate.load_balancer(network, service, &instances);
+        let db = estate.database(network, service, skew);
+        let function = estate.function(service, &lb, &db, &functions);
+        functions.push(push(&mut estate.out, function));
+    }
+    let mut out = estate.out;
+    // A forward reference of the last service may point past the end: drop it.
+    let last = format!("function:synthetic/s{}", service + 1);
+    for resource in &mut out {
+        resource
+            .requirements
+            .retain(|group| group.requires.as_deref() != Some(last.as_str()));
+    }
+    Snapshot {
+        schema: SNAPSHOT_SCHEMA.into(),
+        sources: vec![Source {
+            kind: "synthetic".into(),
+            name: format!("generated: {resources} resources, seed {seed}"),
+        }],
+        coverage: Vec::new(),
+        zones,
+        resources: out,
+    }
+}
+
+/// One region's network: its zones, a subnet per zone and its NAT gateways.
+struct Network {
+    region: &'static str,
+    zone_ids: Vec<String>,
+    subnets: Vec<String>,
+    nats: Vec<String>,
+}
+
+/// The estate being generated and the random source that shapes it.
+struct Builder {
+    rng: fastrand::Rng,
+    out: Vec<Resource>,
+}
+
+impl Builder {
+    /// A region's zones (added to `zones`), VPC, subnets and NAT gateways.
+    fn network(&mut self, region: &'static str, short: &str, zones: &mut Vec<Zone>) -> Network {
+        let out = &mut self.out;
         let zone_ids: Vec<String> = (1..=3).map(|n| format!("{short}-az{n}")).collect();
         for (n, zone) in zone_ids.iter().enumerate() {
             zones.push(Zone {
@@ -35,7 +89,7 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
             });
         }
         let vpc = push(
-            &mut out,
+            out,
             res(
                 region,
                 "aws:ec2:vpc",
@@ -53,11 +107,11 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
                     zonal(zone),
                 );
                 subnet.requirements.push(Req::requires(&vpc));
-                push(&mut out, subnet)
+                push(out, subnet)
             })
             .collect();
         // Some regions have one NAT gateway for every zone, others one per zone.
-        let nat_per_zone = rng.bool();
+        let nat_per_zone = self.rng.bool();
         let nats: Vec<String> = zone_ids
             .iter()
             .zip(&subnets)
@@ -70,17 +124,28 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
                     zonal(zone),
                 );
                 nat.requirements.push(Req::requires(subnet));
-                push(&mut out, nat)
+                push(out, nat)
             })
             .collect();
-        networks.push((region, zone_ids, subnets, nats));
+        Network {
+            region,
+            zone_ids,
+            subnets,
+            nats,
+        }
     }
 
-    let mut functions: Vec<String> = Vec::new();
-    let mut service = 0usize;
-    while out.len() < resources {
-        service += 1;
-        let (region, zone_ids, subnets, nats) = &networks[rng.usize(..networks.len())];
+    /// A service's instances, each with its volume; returns their ids and the zone the
+    /// fleet leans towards.
+    fn fleet(&mut self, network: &Network, service: usize) -> (Vec<String>, usize) {
+        let Network {
+            region,
+            zone_ids,
+            subnets,
+            nats,
+        } = network;
+        let rng = &mut self.rng;
+        let out = &mut self.out;
         // Fleets are often skewed towards one zone.
         let size = rng.usize(2..=6);
         let skew = rng.usize(..3);
@@ -98,7 +163,7 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
                 zonal(&zone_ids[z]),
             );
             volume.attributes.insert("size_gib".into(), json!(50));
-            let volume = push(&mut out, volume);
+            let volume = push(out, volume);
             let mut instance = res(
                 region,
                 "aws:ec2:instance",
@@ -113,32 +178,48 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
                     .requirements
                     .push(Req::requires(nat).with_label("egress via NAT gateway"));
             }
-            instances.push(push(&mut out, instance));
+            instances.push(push(out, instance));
         }
+        (instances, skew)
+    }
+
+    /// The internal load balancer in front of a service's instances.
+    fn load_balancer(&mut self, network: &Network, service: usize, instances: &[String]) -> String {
         let mut lb = res(
-            region,
+            network.region,
             "aws:elasticloadbalancing:loadbalancer",
             &format!("loadbalancer/app/s{service}"),
-            multi(zone_ids),
+            multi(&network.zone_ids),
         );
         lb.attributes.insert("scheme".into(), json!("internal"));
         lb.requirements
             .push(Req::any_of(instances.iter().cloned(), None));
-        let lb = push(&mut out, lb);
-        let db_placement = if rng.f32() < 0.4 {
+        push(&mut self.out, lb)
+    }
+
+    /// A service's database: in the fleet's favoured zone, or across two zones.
+    fn database(&mut self, network: &Network, service: usize, skew: usize) -> String {
+        let zone_ids = &network.zone_ids;
+        let db_placement = if self.rng.f32() < 0.4 {
             zonal(&zone_ids[skew])
         } else {
             multi(&zone_ids[..2])
         };
-        let db = push(
-            &mut out,
+        push(
+            &mut self.out,
             res(
-                region,
+                network.region,
                 "aws:rds:db-instance",
                 &format!("db:s{service}"),
                 db_placement,
             ),
-        );
+        )
+    }
+
+    /// The business function of a service: needs its load balancer and database, is
+    /// sometimes critical, and often calls another service.
+    fn function(&mut self, service: usize, lb: &str, db: &str, functions: &[String]) -> Resource {
+        let rng = &mut self.rng;
         let mut function = Resource {
             id: format!("function:synthetic/s{service}"),
             provider: "synthetic".into(),
@@ -149,7 +230,7 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
             tags: BTreeMap::new(),
             attributes: BTreeMap::new(),
             placement: Placement::Logical,
-            requirements: vec![Req::requires(&lb), Req::requires(&db)],
+            requirements: vec![Req::requires(lb), Req::requires(db)],
         };
         if rng.f32() < 0.1 {
             function.tags.insert(CRITICAL_TAG.into(), "true".into());
@@ -165,24 +246,7 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
                 service + 1
             )));
         }
-        functions.push(push(&mut out, function));
-    }
-    // A forward reference of the last service may point past the end: drop it.
-    let last = format!("function:synthetic/s{}", service + 1);
-    for resource in &mut out {
-        resource
-            .requirements
-            .retain(|group| group.requires.as_deref() != Some(last.as_str()));
-    }
-    Snapshot {
-        schema: SNAPSHOT_SCHEMA.into(),
-        sources: vec![Source {
-            kind: "synthetic".into(),
-            name: format!("generated: {resources} resources, seed {seed}"),
-        }],
-        coverage: Vec::new(),
-        zones,
-        resources: out,
+        function
     }
 }
 
