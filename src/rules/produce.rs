@@ -1,6 +1,7 @@
-//! Findings: risks found by the rules, each with a stable fingerprint, a severity, the path
-//! that explains it, how to fix it and the controls it is evidence for. Findings are data,
-//! never errors. The analysis rules' producers live here; `rules::engine` drives them.
+//! The analysis rules' producers: turn cut sets, SPOFs, concentration, N-1 capacity,
+//! placement gaps and coverage gaps into findings (the documents in [`crate::model`]), each
+//! with its stable fingerprint, severity, explaining path and rendered message. Findings and
+//! rule errors collect in a [`Sink`]; `rules::engine` drives the producers.
 
 use std::collections::BTreeMap;
 
