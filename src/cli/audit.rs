@@ -1,6 +1,5 @@
 //! `linchpin audit`: scores, concentration, cut sets, SPOFs and findings.
 
-use super::exit::Exit;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -9,8 +8,8 @@ use linchpin::judge::config;
 use linchpin::model::Severity;
 use linchpin::report::Format;
 
+use super::exit::Exit;
 use super::formats::AuditFormat;
-
 use super::{EstateArgs, RuleArgs};
 
 /// Audit an estate: per provider and region, the scores, concentration, the single zones,

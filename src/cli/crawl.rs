@@ -1,13 +1,14 @@
 //! `linchpin crawl aws`: read AWS accounts and regions into a snapshot file; and the AWS
 //! options `audit --aws` and `simulate --aws` share.
 
-use super::exit::Exit;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use linchpin::model::{CoverageStatus, Snapshot};
 use linchpin::sources::aws::{self, CrawlOptions};
+
+use super::exit::Exit;
 
 /// Read an estate from a cloud provider into a snapshot.
 #[derive(Debug, Args)]

@@ -1,6 +1,5 @@
 //! `linchpin diff`: what changed between two audit reports.
 
-use super::exit::Exit;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -8,6 +7,7 @@ use clap::{Args, ValueEnum};
 use linchpin::drift;
 
 use super::audit::{FailOn, parse_fail_on};
+use super::exit::Exit;
 
 /// Compare two JSON audit reports (`audit --format json`): findings new, fixed and changed
 /// (matched by their stable fingerprint), and the scores, concentration and single-domain cut

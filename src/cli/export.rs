@@ -1,12 +1,12 @@
 //! `linchpin export evidence`: a self-verifying evidence bundle of an audit.
 
-use super::exit::Exit;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use linchpin::evidence::{self, TimeSource};
 
+use super::exit::Exit;
 use super::{EstateArgs, RuleArgs};
 
 /// Export audit results for others: compliance evidence.

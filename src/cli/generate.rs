@@ -1,10 +1,12 @@
 //! `linchpin generate`: write a synthetic snapshot, for benchmarks and trials.
 
-use super::exit::Exit;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
+use linchpin::sources::{Source, Synthetic};
+
+use super::exit::Exit;
 
 /// Write a synthetic estate snapshot of about N resources (deterministic per seed): VPCs,
 /// subnets, NAT gateways, load-balanced fleets skewed to one zone, databases and business
@@ -23,7 +25,11 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: &GenerateArgs) -> anyhow::Result<Exit> {
-    let snapshot = linchpin::sources::synth::generate(args.resources, args.seed);
+    let Ok(snapshot) = Synthetic {
+        resources: args.resources,
+        seed: args.seed,
+    }
+    .read();
     super::output::write_output(Some(&args.output), |out| {
         serde_json::to_writer(&mut *out, &snapshot)?;
         out.write_all(b"\n")

@@ -1,6 +1,5 @@
 //! `linchpin graph`: the dependency graph as Graphviz DOT or Mermaid.
 
-use super::exit::Exit;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -8,6 +7,7 @@ use clap::{Args, ValueEnum};
 use linchpin::graph::ResourceIx;
 use linchpin::view;
 
+use super::exit::Exit;
 use super::{EstateArgs, RuleArgs};
 
 /// Draw the dependency graph: resources and their requirements, with providers, regions and

@@ -30,6 +30,7 @@ use exit::Exit;
 use formats::SimulateFormat;
 use linchpin::rules::RulePack;
 use linchpin::snapshot;
+use linchpin::sources::{Demo, Source};
 
 /// Find the linchpins of a cloud estate: the zones, regions, providers and single resources
 /// whose loss takes critical services down, and how concentrated the estate is on them.
@@ -111,7 +112,10 @@ impl EstateArgs {
                 }
                 snapshot
             }
-            None => linchpin::sources::demo::snapshot(),
+            None => {
+                let Ok(snapshot) = Source::read(&Demo);
+                snapshot
+            }
         };
         // Snapshots written before the AWS source stated entry points get them here.
         linchpin::sources::aws::entry::state_entry_points(&mut snapshot);

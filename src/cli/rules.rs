@@ -1,6 +1,5 @@
 //! `linchpin rules`: list the rule pack, explain one rule, check a directory of rule files.
 
-use super::exit::Exit;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -12,6 +11,7 @@ use linchpin::rules::{AnalysisCheck, Check, Rule, RulePack};
 use serde::Serialize;
 
 use super::RuleArgs;
+use super::exit::Exit;
 
 /// The rule pack: list it, explain one rule, or check a directory of rule files.
 #[derive(Debug, Args)]

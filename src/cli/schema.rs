@@ -1,8 +1,8 @@
 //! `linchpin schema`: print the JSON Schema of a document linchpin reads or writes.
 
-use super::exit::Exit;
-
 use clap::{Args, ValueEnum};
+
+use super::exit::Exit;
 
 /// Print the JSON Schema of the snapshot, audit report, simulation report or diff document.
 #[derive(Debug, Args)]

@@ -1,7 +1,5 @@
 //! `linchpin simulate`: fail domains or resources and report what goes down and why.
 
-use super::exit::Exit;
-
 use anyhow::bail;
 use clap::Args;
 use linchpin::analysis::{Failure, propagate};
@@ -9,6 +7,7 @@ use linchpin::graph::Estate;
 use linchpin::model::DomainKind;
 use linchpin::report::SimulationReport;
 
+use super::exit::Exit;
 use super::{EstateArgs, OutputArgs, RuleArgs};
 
 /// What-if: fail zones, regions, providers or resources and see every resource and critical

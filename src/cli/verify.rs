@@ -1,9 +1,10 @@
 //! `linchpin verify`: check an evidence bundle against its checksums and manifest.
 
-use super::exit::Exit;
 use std::path::PathBuf;
 
 use clap::Args;
+
+use super::exit::Exit;
 
 /// Verify an evidence bundle against its SHA256SUMS and manifest.json.
 ///

@@ -22,6 +22,15 @@ pub trait Source {
     fn read(&self) -> Result<Snapshot, Self::Error>;
 }
 
+/// An AWS crawl with these options. [`aws::crawl`] returns the request counts as well.
+impl Source for aws::CrawlOptions {
+    type Error = aws::CrawlError;
+
+    fn read(&self) -> Result<Snapshot, Self::Error> {
+        aws::crawl(self).map(|crawl| crawl.snapshot)
+    }
+}
+
 /// The embedded demo estate.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Demo;
