@@ -10,6 +10,7 @@ use linchpin::analysis::{
 use linchpin::graph::Estate;
 use linchpin::model::{
     DomainKind, Placement, RequirementGroup, Resource, SNAPSHOT_SCHEMA, Snapshot, StepCause, Zone,
+    ZoneId,
 };
 use linchpin::snapshot::validate;
 use proptest::prelude::*;
@@ -57,7 +58,7 @@ fn build(specs: &[Spec]) -> Snapshot {
         .iter()
         .flat_map(|(provider, region, zones)| {
             zones.iter().map(move |zone| Zone {
-                id: zone.to_string(),
+                id: (*zone).into(),
                 provider: provider.to_string(),
                 region: region.to_string(),
                 name: None,
@@ -84,10 +85,10 @@ fn build(specs: &[Spec]) -> Snapshot {
             };
             let placement = match spec.placement {
                 0 => Placement::Zonal {
-                    zone: region_zones[spec.zones as usize % region_zones.len()].to_string(),
+                    zone: region_zones[spec.zones as usize % region_zones.len()].into(),
                 },
                 1 => Placement::MultiZone {
-                    zones: pick(spec.zones),
+                    zones: pick(spec.zones).into_iter().map(ZoneId::from).collect(),
                     inferred: false,
                 },
                 2 => Placement::Regional,
@@ -168,9 +169,10 @@ fn brute_down(
             }
             let region = r.region.as_deref();
             let placement_down = match &r.placement {
-                Placement::Zonal { zone } => zone_down(zone),
+                Placement::Zonal { zone } => zone_down(zone.as_str()),
                 Placement::MultiZone { zones, .. } => {
-                    region_down(region.unwrap(), &r.provider) || zones.iter().all(|z| zone_down(z))
+                    region_down(region.unwrap(), &r.provider)
+                        || zones.iter().all(|z| zone_down(z.as_str()))
                 }
                 Placement::Regional => region_down(region.unwrap(), &r.provider),
                 Placement::Global { .. } => provider_down(&r.provider),

@@ -157,7 +157,7 @@ impl Estate {
         let mut domains = DomainTable::default();
         for zone in &snapshot.zones {
             let region = domains.region(&zone.provider, &zone.region);
-            domains.zone(&zone.id, region, zone.name.clone());
+            domains.zone(zone.id.as_str(), region, zone.name.clone());
         }
         let mut index =
             HashMap::with_capacity_and_hasher(snapshot.resources.len(), Default::default());
@@ -446,7 +446,7 @@ impl DomainTable {
                 .placement
                 .zones()
                 .iter()
-                .map(|zone| table.index[&(DomainKind::Zone, zone.clone())])
+                .map(|zone| table.index[&(DomainKind::Zone, zone.to_string())])
                 .collect()
         };
         match &resource.placement {

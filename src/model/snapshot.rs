@@ -4,7 +4,9 @@
 //! analyses. It is a versioned JSON document (`"schema": "linchpin.snapshot/v1"`); the committed
 //! JSON Schema in `schemas/snapshot.v1.json` is generated from these types.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::fmt;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -98,13 +100,81 @@ pub enum CoverageStatus {
     Failed,
 }
 
+/// A zone ID: the name of one physical zone across the whole snapshot (AWS `apne1-az4`,
+/// never the per-account name `ap-northeast-1a`; Google `us-central1-a`). Sources translate
+/// what the APIs report into zone IDs; everything downstream compares them, never names.
+///
+/// In JSON, and in the snapshot's schema, a zone ID is a plain string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ZoneId(String);
+
+impl ZoneId {
+    pub fn new(id: impl Into<String>) -> Self {
+        ZoneId(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ZoneId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for ZoneId {
+    fn from(id: &str) -> Self {
+        ZoneId(id.to_string())
+    }
+}
+
+impl From<String> for ZoneId {
+    fn from(id: String) -> Self {
+        ZoneId(id)
+    }
+}
+
+impl From<&String> for ZoneId {
+    fn from(id: &String) -> Self {
+        ZoneId(id.clone())
+    }
+}
+
+impl Borrow<str> for ZoneId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for ZoneId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for ZoneId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ZoneId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// An availability zone, identified by its zone ID (`apne1-az4`), never by its per-account
 /// name (`ap-northeast-1a`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Zone {
     /// The zone ID, e.g. `apne1-az4`.
-    pub id: String,
+    #[schemars(with = "String")]
+    pub id: ZoneId,
     pub provider: String,
     pub region: String,
     /// The account-specific zone name, e.g. `ap-northeast-1a`, when known.
@@ -159,12 +229,14 @@ pub enum Placement {
     /// In one availability zone: down when that zone, its region or its provider is down.
     Zonal {
         /// Zone ID.
-        zone: String,
+        #[schemars(with = "String")]
+        zone: ZoneId,
     },
     /// Up while any one of its zones is up (Multi-AZ RDS, ALB over several subnets).
     MultiZone {
         /// Zone IDs, all in the resource's region.
-        zones: Vec<String>,
+        #[schemars(with = "Vec<String>")]
+        zones: Vec<ZoneId>,
         /// True when some zones were inferred (e.g. a standby zone from the DB subnet group).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         inferred: bool,
@@ -199,7 +271,7 @@ impl Placement {
     }
 
     /// The zone IDs named by the placement.
-    pub fn zones(&self) -> &[String] {
+    pub fn zones(&self) -> &[ZoneId] {
         match self {
             Placement::Zonal { zone } => std::slice::from_ref(zone),
             Placement::MultiZone { zones, .. } => zones,

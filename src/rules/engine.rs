@@ -265,7 +265,7 @@ fn evaluate_range(
                         .placement
                         .zones()
                         .iter()
-                        .filter_map(|z| estate.find_domain(DomainKind::Zone, z))
+                        .filter_map(|z| estate.find_domain(DomainKind::Zone, z.as_str()))
                         .map(|d| estate.domain(d).to_ref())
                         .collect();
                     sink.emit(

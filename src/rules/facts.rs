@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::cel_expr::{from_json, map, string_list};
 use crate::analysis::{Analysis, components};
 use crate::graph::{Estate, ResourceIx};
-use crate::model::{DomainKind, Placement};
+use crate::model::{DomainKind, Placement, ZoneId};
 
 /// Fields of `resource`.
 pub const RESOURCE_FIELDS: &[&str] = &[
@@ -231,7 +231,7 @@ pub struct FactBase<'a> {
     control_planes: Option<Vec<Vec<u32>>>,
     control_plane_names: Vec<String>,
     region_zones: HashMap<String, Vec<String>>,
-    zone_names: HashMap<String, String>,
+    zone_names: HashMap<ZoneId, String>,
 }
 
 impl<'a> FactBase<'a> {
@@ -246,7 +246,7 @@ impl<'a> FactBase<'a> {
             region_zones
                 .entry(zone.region.clone())
                 .or_default()
-                .push(zone.id.clone());
+                .push(zone.id.to_string());
             if let Some(name) = &zone.name {
                 zone_names.insert(zone.id.clone(), name.clone());
             }
@@ -313,7 +313,7 @@ impl<'a> FactBase<'a> {
         self.control_plane_names = names;
     }
 
-    fn zones_of(&self, ix: ResourceIx) -> &[String] {
+    fn zones_of(&self, ix: ResourceIx) -> &[ZoneId] {
         self.estate.resource(ix).placement.zones()
     }
 
@@ -392,7 +392,7 @@ impl<'a> FactBase<'a> {
                 "dependent_zones" => {
                     let zones: BTreeSet<&str> = estate
                         .dependents(ix)
-                        .flat_map(|(d, _)| self.zones_of(d).iter().map(String::as_str))
+                        .flat_map(|(d, _)| self.zones_of(d).iter().map(ZoneId::as_str))
                         .collect();
                     string_list(zones)
                 }
@@ -479,7 +479,7 @@ impl<'a> FactBase<'a> {
             let zones: BTreeSet<&str> = group
                 .members
                 .iter()
-                .flat_map(|&m| self.zones_of(m).iter().map(String::as_str))
+                .flat_map(|&m| self.zones_of(m).iter().map(ZoneId::as_str))
                 .collect();
             entries.push(("zones", string_list(zones)));
         }
@@ -531,7 +531,7 @@ impl<'a> FactBase<'a> {
                             queue.push_back((m, depth + 1));
                         }
                     } else {
-                        zones.extend(own.iter().map(String::as_str));
+                        zones.extend(own.iter().map(ZoneId::as_str));
                     }
                 }
             }

@@ -335,11 +335,11 @@ fn check_zones<'z>(
         HashMap::with_capacity_and_hasher(zones.len(), Default::default());
     for (index, zone) in zones.iter().enumerate() {
         let Some(zone) = zone else { continue };
-        if zone.id.is_empty() {
+        if zone.id.as_str().is_empty() {
             problems.push(Problem::new(zone_path(index).key("id"), "zone id is empty"));
             continue;
         }
-        if zone_at.insert(&zone.id, zone).is_some() {
+        if zone_at.insert(zone.id.as_str(), zone).is_some() {
             let first = zones
                 .iter()
                 .position(|z| z.is_some_and(|z| z.id == zone.id))
@@ -487,7 +487,7 @@ impl RegionOwners {
 }
 
 /// Positions of items equal to an earlier item (lists here are short: zones, group members).
-fn repeated(items: &[String]) -> Vec<usize> {
+fn repeated<T: AsRef<str> + PartialEq>(items: &[T]) -> Vec<usize> {
     if items.len() <= 32 {
         (1..items.len())
             .filter(|&i| items[..i].contains(&items[i]))
@@ -495,7 +495,7 @@ fn repeated(items: &[String]) -> Vec<usize> {
     } else {
         let mut seen = HashSet::with_capacity_and_hasher(items.len(), Default::default());
         (0..items.len())
-            .filter(|&i| !seen.insert(items[i].as_str()))
+            .filter(|&i| !seen.insert(items[i].as_ref()))
             .collect()
     }
 }
@@ -544,7 +544,7 @@ fn check_placement(
             continue;
         }
         match zone_at.get(zone.as_str()) {
-            None if extra_zones.contains(zone) => {}
+            None if extra_zones.contains(zone.as_str()) => {}
             None => problems.push(Problem::new(
                 zone_path(zone_index),
                 format!("zone `{zone}` is not declared in `zones`"),

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::model::{
     CRITICAL_TAG, CoverageRecord, CoverageStatus, Placement, RequirementGroup as Req, Resource,
-    SNAPSHOT_SCHEMA, Snapshot, Source, Zone,
+    SNAPSHOT_SCHEMA, Snapshot, Source, Zone, ZoneId,
 };
 
 const ACCOUNT: &str = "111122223333";
@@ -230,7 +230,7 @@ fn zonal(zone: &str) -> Placement {
 
 fn multi(zones: &[&str]) -> Placement {
     Placement::MultiZone {
-        zones: zones.iter().map(|z| z.to_string()).collect(),
+        zones: zones.iter().map(|&z| ZoneId::from(z)).collect(),
         inferred: false,
     }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::model::{
     CRITICAL_TAG, Placement, RequirementGroup as Req, Resource, SNAPSHOT_SCHEMA, Snapshot, Source,
-    Zone,
+    Zone, ZoneId,
 };
 
 const REGIONS: [(&str, &str); 4] = [
@@ -82,7 +82,7 @@ impl Builder {
         let zone_ids: Vec<String> = (1..=3).map(|n| format!("{short}-az{n}")).collect();
         for (n, zone) in zone_ids.iter().enumerate() {
             zones.push(Zone {
-                id: zone.clone(),
+                id: zone.into(),
                 provider: "aws".into(),
                 region: region.into(),
                 name: Some(format!("{region}{}", ['a', 'b', 'c'][n])),
@@ -278,7 +278,7 @@ fn zonal(zone: &str) -> Placement {
 
 fn multi(zones: &[String]) -> Placement {
     Placement::MultiZone {
-        zones: zones.to_vec(),
+        zones: zones.iter().map(ZoneId::from).collect(),
         inferred: false,
     }
 }

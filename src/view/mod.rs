@@ -32,7 +32,7 @@ impl ViewNode {
             (Placement::Zonal { zone }, Some(region)) => Some(Cluster::Zone {
                 provider: &self.provider,
                 region,
-                zone,
+                zone: zone.as_str(),
             }),
             (_, Some(region)) => Some(Cluster::Region {
                 provider: &self.provider,

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use super::{Found, RegionCtx, apply_tags, arn};
-use crate::model::{Placement, RequirementGroup};
+use crate::model::{Placement, RequirementGroup, ZoneId};
 
 const SERVICE: &str = "autoscaling";
 
@@ -52,7 +52,7 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
             Placement::Regional,
         );
         let zone_names = group.availability_zones();
-        let zones: BTreeSet<String> = zone_names.iter().filter_map(|n| ctx.zone_id(n)).collect();
+        let zones: BTreeSet<ZoneId> = zone_names.iter().filter_map(|n| ctx.zone_id(n)).collect();
         let instances: BTreeSet<String> = group
             .instances()
             .iter()

@@ -13,7 +13,7 @@ use aws_sdk_ec2::types::{Instance, NatGateway, RouteTable, Subnet, VpcEndpoint};
 use serde_json::json;
 
 use super::{Found, RegionCtx, apply_tags, arn, zones_placement};
-use crate::model::{Placement, RequirementGroup, Resource};
+use crate::model::{Placement, RequirementGroup, Resource, ZoneId};
 
 /// How a subnet reaches the internet, from its route table's default route.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,12 +70,12 @@ struct SubnetRoute {
 /// What the subnets tell the NAT gateways, VPCs, instances and endpoints.
 #[derive(Default)]
 struct SubnetFacts {
-    zone: HashMap<String, String>,
+    zone: HashMap<String, ZoneId>,
     egress: HashMap<String, Egress>,
     /// VPC → the zones of its subnets.
-    vpc_zones: HashMap<String, BTreeSet<String>>,
+    vpc_zones: HashMap<String, BTreeSet<ZoneId>>,
     /// NAT gateway → the zones of the subnets that egress through it.
-    nat_serves: HashMap<String, BTreeSet<String>>,
+    nat_serves: HashMap<String, BTreeSet<ZoneId>>,
 }
 
 pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
@@ -241,10 +241,10 @@ fn subnets(
         };
         let zone = subnet
             .availability_zone_id()
-            .map(str::to_string)
+            .map(ZoneId::from)
             .or_else(|| subnet.availability_zone().and_then(|n| ctx.zone_id(n)));
         let route = routes.of_subnet(id, vpc);
-        let resource = subnet_resource(ctx, subnet, id, vpc, zone.as_deref(), &route);
+        let resource = subnet_resource(ctx, subnet, id, vpc, zone.as_ref(), &route);
         if let Some(zone) = &zone {
             facts.zone.insert(id.to_string(), zone.clone());
             facts
@@ -272,17 +272,15 @@ fn subnet_resource(
     subnet: &Subnet,
     id: &str,
     vpc: &str,
-    zone: Option<&str>,
+    zone: Option<&ZoneId>,
     route: &SubnetRoute,
 ) -> Resource {
     let mut resource = ctx.resource(
         ec2_arn(ctx, "subnet", id),
         "aws:ec2:subnet",
         id,
-        zone.map(|zone| Placement::Zonal {
-            zone: zone.to_string(),
-        })
-        .unwrap_or(Placement::Unknown),
+        zone.map(|zone| Placement::Zonal { zone: zone.clone() })
+            .unwrap_or(Placement::Unknown),
     );
     let attrs = &mut resource.attributes;
     attrs.insert("vpc".into(), json!(vpc));
@@ -365,7 +363,7 @@ fn nat_resource(ctx: &RegionCtx, nat: &NatGateway, id: &str, facts: &SubnetFacts
     if let Some(vpc) = nat.vpc_id() {
         attrs.insert("vpc".into(), json!(vpc));
     }
-    let serves: Vec<&String> = facts.nat_serves.get(id).into_iter().flatten().collect();
+    let serves: Vec<&ZoneId> = facts.nat_serves.get(id).into_iter().flatten().collect();
     attrs.insert("serves_zones".into(), json!(serves));
     if let Some(kind) = nat.connectivity_type() {
         attrs.insert("connectivity_type".into(), json!(kind.as_str()));
@@ -403,7 +401,7 @@ fn vpcs(
             "nat_gateways".into(),
             json!(vpc_nats.get(id).copied().unwrap_or(0)),
         );
-        let zones: Vec<&String> = facts.vpc_zones.get(id).into_iter().flatten().collect();
+        let zones: Vec<&ZoneId> = facts.vpc_zones.get(id).into_iter().flatten().collect();
         attrs.insert("subnet_zones".into(), json!(zones));
         if let Some(cidr) = vpc.cidr_block() {
             attrs.insert("cidr".into(), json!(cidr));
@@ -458,7 +456,7 @@ fn instance_resource(
         .placement()
         .and_then(|p| p.availability_zone_id())
         .filter(|z| !z.is_empty())
-        .map(str::to_string)
+        .map(ZoneId::from)
         .or_else(|| {
             instance
                 .subnet_id()

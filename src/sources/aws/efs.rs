@@ -9,7 +9,7 @@ use serde_json::json;
 use tokio::task::JoinSet;
 
 use super::{Found, RegionCtx, zones_placement};
-use crate::model::{Placement, Resource};
+use crate::model::{Placement, Resource, ZoneId};
 
 const SERVICE: &str = "elasticfilesystem";
 
@@ -49,7 +49,7 @@ async fn mount_zones(
     ctx: &Arc<RegionCtx>,
     client: &aws_sdk_efs::Client,
     systems: &[FileSystemDescription],
-) -> HashMap<String, Vec<String>> {
+) -> HashMap<String, Vec<ZoneId>> {
     let mut jobs = JoinSet::new();
     for fs in systems {
         if fs.availability_zone_name().is_some() {
@@ -72,12 +72,12 @@ async fn mount_zones(
                         .send(),
                 )
                 .await;
-            let zones: Vec<String> = pages
+            let zones: Vec<ZoneId> = pages
                 .iter()
                 .flat_map(|p| p.mount_targets())
                 .filter_map(|m| {
                     m.availability_zone_id()
-                        .map(str::to_string)
+                        .map(ZoneId::from)
                         .or_else(|| m.availability_zone_name().and_then(|n| ctx.zone_id(n)))
                 })
                 .collect();
@@ -97,7 +97,7 @@ async fn mount_zones(
 fn file_system(
     ctx: &RegionCtx,
     fs: &FileSystemDescription,
-    mount_zones: &HashMap<String, Vec<String>>,
+    mount_zones: &HashMap<String, Vec<ZoneId>>,
 ) -> Resource {
     let fs_id = fs.file_system_id();
     let id = fs.file_system_arn().map(str::to_string).unwrap_or_else(|| {
@@ -110,7 +110,7 @@ fn file_system(
     let placement = match one_zone {
         Some(name) => fs
             .availability_zone_id()
-            .map(str::to_string)
+            .map(ZoneId::from)
             .or_else(|| ctx.zone_id(name))
             .map(|zone| Placement::Zonal { zone })
             .unwrap_or(Placement::Unknown),

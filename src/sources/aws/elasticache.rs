@@ -8,7 +8,7 @@ use aws_sdk_elasticache::types::{CacheCluster, NodeGroup, ReplicationGroup};
 use serde_json::json;
 
 use super::{Found, RegionCtx, zones_placement};
-use crate::model::{Placement, RequirementGroup, Resource};
+use crate::model::{Placement, RequirementGroup, Resource, ZoneId};
 
 const SERVICE: &str = "elasticache";
 
@@ -76,7 +76,7 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
 /// What the shards of a replication group add up to.
 #[derive(Default)]
 struct Shards {
-    zones: BTreeSet<String>,
+    zones: BTreeSet<ZoneId>,
     requirements: Vec<RequirementGroup>,
     members: usize,
 }
@@ -202,7 +202,7 @@ fn cache_cluster(ctx: &RegionCtx, cluster: &CacheCluster, name: &str) -> Resourc
         .arn()
         .map(str::to_string)
         .unwrap_or_else(|| cluster_arn(ctx, name));
-    let mut zones: BTreeSet<String> = cluster
+    let mut zones: BTreeSet<ZoneId> = cluster
         .cache_nodes()
         .iter()
         .filter_map(|n| n.customer_availability_zone())

@@ -37,7 +37,7 @@ pub use arn::Arn;
 use calls::Calls;
 pub use calls::Scope;
 
-use crate::model::{Placement, Resource, SNAPSHOT_SCHEMA, Snapshot, Source, Zone};
+use crate::model::{Placement, Resource, SNAPSHOT_SCHEMA, Snapshot, Source, Zone, ZoneId};
 
 /// What to crawl and how.
 #[derive(Debug, Clone, Default)]
@@ -103,12 +103,12 @@ pub(crate) struct RegionCtx {
     pub region: String,
     pub config: SdkConfig,
     /// Zone name → zone ID, from DescribeAvailabilityZones.
-    pub zone_ids: HashMap<String, String>,
+    pub zone_ids: HashMap<String, ZoneId>,
 }
 
 impl RegionCtx {
     /// The zone ID of a zone name of this account and region.
-    pub fn zone_id(&self, name: &str) -> Option<String> {
+    pub fn zone_id(&self, name: &str) -> Option<ZoneId> {
         self.zone_ids.get(name).cloned()
     }
 
@@ -162,8 +162,8 @@ pub(crate) struct Found {
 
 /// The zone placement of a set of zone IDs: zonal for one, multi-zone for several, unknown for
 /// none.
-pub(crate) fn zones_placement(zones: impl IntoIterator<Item = String>) -> Placement {
-    let zones: BTreeSet<String> = zones.into_iter().collect();
+pub(crate) fn zones_placement(zones: impl IntoIterator<Item = ZoneId>) -> Placement {
+    let zones: BTreeSet<ZoneId> = zones.into_iter().collect();
     match zones.len() {
         0 => Placement::Unknown,
         1 => Placement::Zonal {
@@ -379,7 +379,7 @@ struct Crawler<'a> {
 /// What the finished jobs returned.
 #[derive(Default)]
 struct Read {
-    zones: BTreeMap<String, Zone>,
+    zones: BTreeMap<ZoneId, Zone>,
     /// The resources of the global services.
     found: Vec<Resource>,
     /// The regions, their zones taken out.
@@ -631,9 +631,9 @@ async fn crawl_region(
     let mut zone_ids = HashMap::new();
     for az in zone_list.iter().flat_map(|out| out.availability_zones()) {
         if let (Some(name), Some(id)) = (az.zone_name(), az.zone_id()) {
-            zone_ids.insert(name.to_string(), id.to_string());
+            zone_ids.insert(name.to_string(), ZoneId::from(id));
             zones.push(Zone {
-                id: id.to_string(),
+                id: id.into(),
                 provider: "aws".into(),
                 region: region.clone(),
                 name: Some(name.to_string()),

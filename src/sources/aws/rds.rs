@@ -8,7 +8,7 @@ use aws_sdk_rds::types::{DbCluster, DbInstance};
 use serde_json::json;
 
 use super::{Found, RegionCtx, apply_tags, arn, zones_placement};
-use crate::model::{Placement, RequirementGroup, Resource};
+use crate::model::{Placement, RequirementGroup, Resource, ZoneId};
 
 const SERVICE: &str = "rds";
 
@@ -46,7 +46,7 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
     }
 
     // DB instance name → the zone ID of its primary, for the clusters' placement.
-    let mut zone_of_instance: HashMap<String, String> = HashMap::new();
+    let mut zone_of_instance: HashMap<String, ZoneId> = HashMap::new();
     for db in instances.iter().flat_map(|p| p.db_instances()) {
         let Some(name) = db.db_instance_identifier() else {
             continue;
@@ -75,14 +75,14 @@ pub(super) async fn crawl(ctx: &RegionCtx) -> Found {
 }
 
 /// One DB instance and the zone ID of its primary.
-fn db_instance(ctx: &RegionCtx, db: &DbInstance, name: &str) -> (Resource, Option<String>) {
+fn db_instance(ctx: &RegionCtx, db: &DbInstance, name: &str) -> (Resource, Option<ZoneId>) {
     let id = db
         .db_instance_arn()
         .map(str::to_string)
         .unwrap_or_else(|| arn::rds_instance(&ctx.region, &ctx.account, name));
     let multi_az = db.multi_az().unwrap_or(false);
     let primary = db.availability_zone().and_then(|n| ctx.zone_id(n));
-    let subnet_group_zones: BTreeSet<String> = db
+    let subnet_group_zones: BTreeSet<ZoneId> = db
         .db_subnet_group()
         .map(|g| {
             g.subnets()
@@ -131,8 +131,8 @@ fn db_instance(ctx: &RegionCtx, db: &DbInstance, name: &str) -> (Resource, Optio
 fn instance_placement(
     ctx: &RegionCtx,
     db: &DbInstance,
-    primary: Option<&String>,
-    subnet_group_zones: &BTreeSet<String>,
+    primary: Option<&ZoneId>,
+    subnet_group_zones: &BTreeSet<ZoneId>,
 ) -> Placement {
     let multi_az = db.multi_az().unwrap_or(false);
     let secondary = db
@@ -149,7 +149,7 @@ fn instance_placement(
         (Some(primary), true, None) => {
             // The standby's zone is not reported: it is one of the subnet group's other
             // zones.
-            let mut zones: BTreeSet<String> = subnet_group_zones.clone();
+            let mut zones: BTreeSet<ZoneId> = subnet_group_zones.clone();
             zones.insert(primary.clone());
             match zones_placement(zones) {
                 Placement::MultiZone { zones, .. } => Placement::MultiZone {
@@ -169,7 +169,7 @@ fn db_cluster(
     cluster: &DbCluster,
     name: &str,
     id: &str,
-    zone_of_instance: &HashMap<String, String>,
+    zone_of_instance: &HashMap<String, ZoneId>,
 ) -> Resource {
     let members: Vec<&str> = cluster
         .db_cluster_members()
@@ -178,7 +178,7 @@ fn db_cluster(
         .collect();
     // Where the cluster runs: its members' zones; the cluster's own zone list (where it
     // may place instances) when it has no members yet.
-    let member_zones: BTreeSet<String> = members
+    let member_zones: BTreeSet<ZoneId> = members
         .iter()
         .filter_map(|m| zone_of_instance.get(*m).cloned())
         .collect();
