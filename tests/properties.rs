@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use linchpin::analysis::{
-    Explainer, Failure, Lost, components, domain_kill_sets, propagate, resource_kill_sets,
-    simulated_path,
+    Explainer, Failure, KillSets, Lost, components, domain_kill_sets, propagate,
+    resource_kill_sets, simulated_path,
 };
-use linchpin::graph::Estate;
+use linchpin::graph::{Estate, ResourceIx};
 use linchpin::model::{
     DomainKind, Placement, RequirementGroup, Resource, SNAPSHOT_SCHEMA, Snapshot, StepCause, Zone,
     ZoneId,
@@ -197,10 +197,49 @@ fn brute_down(
     }
 }
 
-fn ids(estate: &Estate, set: impl IntoIterator<Item = u32>) -> BTreeSet<String> {
+fn ids(estate: &Estate, set: impl IntoIterator<Item = ResourceIx>) -> BTreeSet<String> {
     set.into_iter()
         .map(|ix| estate.resource(ix).id.clone())
         .collect()
+}
+
+/// Every (resource, target) pair of `sets` has an explanation: a chain of requirements from
+/// the resource to one the target takes down directly, each step along a group the target
+/// really breaks; `ends` checks the last step, the resource it names and the target.
+fn check_explained<T: Lost + std::fmt::Display>(
+    estate: &Estate,
+    sets: &KillSets<T>,
+    ends: impl Fn(&StepCause, ResourceIx, T) -> Result<(), TestCaseError>,
+) -> Result<(), TestCaseError> {
+    let mut explainer = Explainer::new(estate, sets);
+    for v in estate.resource_ixs() {
+        for &target in &sets[v.index()] {
+            let path = explainer.path(v, target);
+            prop_assert!(!path.is_empty(), "no path from r{} for {}", v, target);
+            prop_assert_eq!(&path[0].resource, &estate.resource(v).id);
+            for (step, next) in path.iter().zip(path.iter().skip(1)) {
+                let ix = estate.index[next.resource.as_str()];
+                prop_assert!(sets[ix.index()].contains(&target));
+                match &step.cause {
+                    StepCause::Requires { member, .. } => prop_assert_eq!(member, &next.resource),
+                    StepCause::AnyOf {
+                        member,
+                        down,
+                        members,
+                        min,
+                        ..
+                    } => {
+                        prop_assert_eq!(member, &next.resource);
+                        prop_assert!(*down > members - min);
+                    }
+                    other => prop_assert!(false, "ends early: {:?}", other),
+                }
+            }
+            let last = path.last().unwrap();
+            ends(&last.cause, estate.index[last.resource.as_str()], target)?;
+        }
+    }
+    Ok(())
 }
 
 proptest! {
@@ -213,14 +252,14 @@ proptest! {
         prop_assert!(validate(&snapshot).is_empty(), "{:?}", validate(&snapshot));
         let estate = Estate::build(snapshot.clone());
         let sets = domain_kill_sets(&estate, &components(&estate));
-        for (d, domain) in estate.domains.iter().enumerate() {
+        for (d, domain) in estate.domain_ixs().zip(&estate.domains) {
             let expected = brute_down(
                 &snapshot,
                 &BTreeSet::from([(domain.kind, domain.id.clone())]),
                 &BTreeSet::new(),
             );
-            let fast = ids(&estate, (0..estate.len() as u32).filter(|&v| {
-                sets[v as usize].contains(&(d as u32))
+            let fast = ids(&estate, estate.resource_ixs().filter(|&v| {
+                sets[v.index()].contains(&d)
             }));
             prop_assert_eq!(fast, expected, "domain {} {}", domain.kind, domain.id);
         }
@@ -232,7 +271,7 @@ proptest! {
         let snapshot = build(&specs);
         let estate = Estate::build(snapshot.clone());
         let sets = resource_kill_sets(&estate, &components(&estate), &vec![true; estate.len()]);
-        for x in 0..estate.len() as u32 {
+        for x in estate.resource_ixs() {
             if estate.is_logical(x) {
                 continue;
             }
@@ -241,8 +280,8 @@ proptest! {
                 &BTreeSet::new(),
                 &BTreeSet::from([estate.resource(x).id.clone()]),
             );
-            let fast = ids(&estate, (0..estate.len() as u32).filter(|&v| {
-                sets[v as usize].contains(&x)
+            let fast = ids(&estate, estate.resource_ixs().filter(|&v| {
+                sets[v.index()].contains(&x)
             }));
             prop_assert_eq!(fast, expected, "resource r{}", x);
         }
@@ -259,11 +298,13 @@ proptest! {
         let snapshot = build(&specs);
         let estate = Estate::build(snapshot.clone());
         let failure = Failure {
-            domains: (0..estate.domains.len() as u32)
-                .filter(|d| domain_bits & (1 << d) != 0)
+            domains: estate
+                .domain_ixs()
+                .filter(|d| domain_bits & (1 << d.index()) != 0)
                 .collect(),
-            resources: (0..estate.len() as u32)
-                .filter(|r| resource_bits & (1 << r) != 0)
+            resources: estate
+                .resource_ixs()
+                .filter(|r| resource_bits & (1 << r.index()) != 0)
                 .collect(),
         };
         let outcome = propagate(&estate, &failure);
@@ -307,36 +348,19 @@ proptest! {
         let comps = components(&estate);
         let domain_sets = domain_kill_sets(&estate, &comps);
         let resource_sets = resource_kill_sets(&estate, &comps, &vec![true; estate.len()]);
-        for (sets, lost) in [(&domain_sets, Lost::Domain), (&resource_sets, Lost::Resource)] {
-            let mut explainer = Explainer::new(&estate, sets, lost);
-            for v in 0..estate.len() as u32 {
-                for &target in &sets[v as usize] {
-                    let path = explainer.path(v, target);
-                    prop_assert!(!path.is_empty(), "no path from r{} for {}", v, target);
-                    prop_assert_eq!(&path[0].resource, &estate.resource(v).id);
-                    for (step, next) in path.iter().zip(path.iter().skip(1)) {
-                        let ix = estate.index[next.resource.as_str()];
-                        prop_assert!(sets[ix as usize].contains(&target));
-                        match &step.cause {
-                            StepCause::Requires { member, .. } => prop_assert_eq!(member, &next.resource),
-                            StepCause::AnyOf { member, down, members, min, .. } => {
-                                prop_assert_eq!(member, &next.resource);
-                                prop_assert!(*down > members - min);
-                            }
-                            other => prop_assert!(false, "ends early: {:?}", other),
-                        }
-                    }
-                    let last = path.last().unwrap();
-                    let ix = estate.index[last.resource.as_str()];
-                    match (&last.cause, lost) {
-                        (StepCause::Placement { .. }, Lost::Domain) => {
-                            prop_assert!(estate.is_lethal(ix, target));
-                        }
-                        (StepCause::Failed, Lost::Resource) => prop_assert_eq!(ix, target),
-                        (other, _) => prop_assert!(false, "bad end {:?}", other),
-                    }
-                }
+        check_explained(&estate, &domain_sets, |cause, ix, target| {
+            match cause {
+                StepCause::Placement { .. } => prop_assert!(estate.is_lethal(ix, target)),
+                other => prop_assert!(false, "bad end {:?}", other),
             }
-        }
+            Ok(())
+        })?;
+        check_explained(&estate, &resource_sets, |cause, ix, target| {
+            match cause {
+                StepCause::Failed => prop_assert_eq!(ix, target),
+                other => prop_assert!(false, "bad end {:?}", other),
+            }
+            Ok(())
+        })?;
     }
 }

@@ -2,11 +2,12 @@
 //! stops it. Every finding and every downed resource carries one.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::rc::Rc;
 
 use super::killsets::KillSets;
 use super::propagate::{DownCause, Outcome};
-use crate::graph::{Estate, Group, GroupIx, ResourceIx};
+use crate::graph::{DomainIx, Estate, Group, GroupIx, ResourceIx};
 use crate::model::{PathStep, StepCause};
 
 /// The step of a path at resource `ix`, down because of `cause`.
@@ -77,7 +78,7 @@ pub fn render_path(path: &[PathStep]) -> String {
 /// The path a simulation recorded for a downed resource.
 pub fn simulated_path(estate: &Estate, outcome: &Outcome, mut ix: ResourceIx) -> Vec<PathStep> {
     let mut path = Vec::new();
-    while let Some(cause) = &outcome.causes[ix as usize] {
+    while let Some(cause) = &outcome.causes[ix.index()] {
         match cause {
             DownCause::Failed => {
                 path.push(step(estate, ix, StepCause::Failed));
@@ -92,8 +93,8 @@ pub fn simulated_path(estate: &Estate, outcome: &Outcome, mut ix: ResourceIx) ->
                 break;
             }
             DownCause::Group { group, member } => {
-                let down = outcome.losses[*group as usize];
-                let group = &estate.groups[*group as usize];
+                let down = outcome.losses[group.index()];
+                let group = &estate.groups[group.index()];
                 path.push(step(estate, ix, group_step(estate, group, *member, down)));
                 ix = *member;
             }
@@ -102,13 +103,26 @@ pub fn simulated_path(estate: &Estate, outcome: &Outcome, mut ix: ResourceIx) ->
     path
 }
 
-/// What an [`Explainer`] explains the loss of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lost {
-    /// Failure domains (kill sets from `domain_kill_sets`).
-    Domain,
-    /// Single resources (kill sets from `resource_kill_sets`).
-    Resource,
+/// What an [`Explainer`] explains the loss of: a failure domain ([`DomainIx`], kill sets from
+/// `domain_kill_sets`) or a single resource ([`ResourceIx`], from `resource_kill_sets`).
+pub trait Lost: Copy + Ord + Hash {
+    /// How losing `self` takes the resource `ix` down directly, if it does.
+    fn direct(self, estate: &Estate, ix: ResourceIx) -> Option<StepCause>;
+}
+
+impl Lost for DomainIx {
+    fn direct(self, estate: &Estate, ix: ResourceIx) -> Option<StepCause> {
+        estate.is_lethal(ix, self).then(|| StepCause::Placement {
+            placement: estate.resource(ix).placement.type_name().to_string(),
+            domains: vec![estate.domain(self).to_ref()],
+        })
+    }
+}
+
+impl Lost for ResourceIx {
+    fn direct(self, _estate: &Estate, ix: ResourceIx) -> Option<StepCause> {
+        (ix == self).then_some(StepCause::Failed)
+    }
 }
 
 /// The two sweeps over a resource's broken groups: members taken down directly first.
@@ -129,46 +143,35 @@ struct Breakage {
 /// Explains why losing one element (a domain or a resource) takes critical services down.
 /// It remembers, per requirement group and target, which members the target takes down, so
 /// many paths through one wide group cost one scan of it.
-pub struct Explainer<'a> {
+pub struct Explainer<'a, T: Lost> {
     estate: &'a Estate,
-    sets: &'a KillSets,
-    lost: Lost,
-    cache: HashMap<(GroupIx, u32), Breakage>,
+    sets: &'a KillSets<T>,
+    cache: HashMap<(GroupIx, T), Breakage>,
 }
 
-impl<'a> Explainer<'a> {
-    pub fn new(estate: &'a Estate, sets: &'a KillSets, lost: Lost) -> Self {
+impl<'a, T: Lost> Explainer<'a, T> {
+    pub fn new(estate: &'a Estate, sets: &'a KillSets<T>) -> Self {
         Explainer {
             estate,
             sets,
-            lost,
             cache: HashMap::new(),
         }
     }
 
     /// How losing `target` takes `ix` down directly, if it does.
-    fn direct(&self, ix: ResourceIx, target: u32) -> Option<StepCause> {
-        match self.lost {
-            Lost::Domain => self
-                .estate
-                .is_lethal(ix, target)
-                .then(|| StepCause::Placement {
-                    placement: self.estate.resource(ix).placement.type_name().to_string(),
-                    domains: vec![self.estate.domain(target).to_ref()],
-                }),
-            Lost::Resource => (ix == target).then_some(StepCause::Failed),
-        }
+    fn direct(&self, ix: ResourceIx, target: T) -> Option<StepCause> {
+        target.direct(self.estate, ix)
     }
 
-    fn breakage(&mut self, group: GroupIx, target: u32) -> Breakage {
+    fn breakage(&mut self, group: GroupIx, target: T) -> Breakage {
         if let Some(known) = self.cache.get(&(group, target)) {
             return known.clone();
         }
-        let broken: Rc<[ResourceIx]> = self.estate.groups[group as usize]
+        let broken: Rc<[ResourceIx]> = self.estate.groups[group.index()]
             .members
             .iter()
             .copied()
-            .filter(|&m| self.sets[m as usize].binary_search(&target).is_ok())
+            .filter(|&m| self.sets[m.index()].binary_search(&target).is_ok())
             .collect();
         let first_direct = broken
             .iter()
@@ -183,7 +186,7 @@ impl<'a> Explainer<'a> {
     }
 
     /// The members of a group that losing `target` takes down.
-    pub fn broken(&mut self, group: GroupIx, target: u32) -> Rc<[ResourceIx]> {
+    pub fn broken(&mut self, group: GroupIx, target: T) -> Rc<[ResourceIx]> {
         self.breakage(group, target).broken
     }
 
@@ -193,7 +196,7 @@ impl<'a> Explainer<'a> {
     /// A breadth-first search through resources whose kill set holds the target, only along
     /// groups the target breaks; a resource's directly taken-down members are tried before
     /// the rest. The least-fixed-point construction of the sets guarantees it ends at one.
-    pub fn path(&mut self, service: ResourceIx, target: u32) -> Vec<PathStep> {
+    pub fn path(&mut self, service: ResourceIx, target: T) -> Vec<PathStep> {
         let estate = self.estate;
         // parent[v] = the resource that led here and its step; present when reached.
         let mut parent: HashMap<ResourceIx, Option<(ResourceIx, StepCause)>> = HashMap::new();
@@ -204,11 +207,10 @@ impl<'a> Explainer<'a> {
             let Some(ix) = queue.pop_front() else {
                 break;
             };
-            let range = estate.group_ranges[ix as usize].clone();
             for pass in [Pass::Direct, Pass::All] {
-                for group_ix in range.clone() {
+                for group_ix in estate.group_ixs(ix) {
                     let breakage = self.breakage(group_ix, target);
-                    let group = &estate.groups[group_ix as usize];
+                    let group = &estate.groups[group_ix.index()];
                     let down = breakage.broken.len() as u32;
                     if down < group.losses_to_fail() {
                         continue;

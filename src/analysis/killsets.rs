@@ -19,22 +19,23 @@
 
 use petgraph::algo::kosaraju_scc;
 
-use crate::graph::{Estate, GroupIx, ResourceIx};
+use crate::graph::{DomainIx, Estate, GroupIx, ResourceIx};
 
-/// Per-resource sorted sets of domain or resource indices.
-pub type KillSets = Vec<Vec<u32>>;
+/// Per-resource sorted sets of elements: [`DomainIx`]s for domain kill sets, [`ResourceIx`]s
+/// for resource kill sets.
+pub type KillSets<E> = Vec<Vec<E>>;
 
 /// Strongly connected components of the requirement graph, members before the resources
 /// that need them. Computed once and shared by both kinds of kill set.
 pub fn components(estate: &Estate) -> Vec<Vec<ResourceIx>> {
     kosaraju_scc(&estate.graph)
         .into_iter()
-        .map(|component| component.iter().map(|n| n.index() as ResourceIx).collect())
+        .map(|component| component.iter().map(|&n| ResourceIx::of_node(n)).collect())
         .collect()
 }
 
 /// The single domains whose loss takes each resource down.
-pub fn domain_kill_sets(estate: &Estate, components: &[Vec<ResourceIx>]) -> KillSets {
+pub fn domain_kill_sets(estate: &Estate, components: &[Vec<ResourceIx>]) -> KillSets<DomainIx> {
     solve(estate, components, None, |ix| estate.lethal_domains(ix))
 }
 
@@ -46,7 +47,7 @@ pub fn resource_kill_sets(
     estate: &Estate,
     components: &[Vec<ResourceIx>],
     scope: &[bool],
-) -> KillSets {
+) -> KillSets<ResourceIx> {
     solve(estate, components, Some(scope), |ix| {
         if estate.is_logical(ix) {
             Vec::new()
@@ -56,17 +57,17 @@ pub fn resource_kill_sets(
     })
 }
 
-fn solve(
+fn solve<E: Copy + Ord>(
     estate: &Estate,
     components: &[Vec<ResourceIx>],
     scope: Option<&[bool]>,
-    own: impl Fn(ResourceIx) -> Vec<u32>,
-) -> KillSets {
-    let mut sets: KillSets = vec![Vec::new(); estate.len()];
+    own: impl Fn(ResourceIx) -> Vec<E>,
+) -> KillSets<E> {
+    let mut sets: KillSets<E> = vec![Vec::new(); estate.len()];
     let mut cycles = CycleSolver::new(estate);
     for members in components {
         // A component is in scope as a whole: scope is closed under requirements.
-        if scope.is_some_and(|scope| !scope[members[0] as usize]) {
+        if scope.is_some_and(|scope| !scope[members[0].index()]) {
             continue;
         }
         let cyclic = members.len() > 1
@@ -78,7 +79,7 @@ fn solve(
             cycles.solve(members, &own, &mut sets);
         } else {
             let ix = members[0];
-            sets[ix as usize] = evaluate(estate, &sets, ix, &own(ix));
+            sets[ix.index()] = evaluate(estate, &sets, ix, &own(ix));
         }
     }
     sets
@@ -112,11 +113,11 @@ impl<'a> CycleSolver<'a> {
         }
     }
 
-    fn solve(
+    fn solve<E: Copy + Ord>(
         &mut self,
         members: &[ResourceIx],
-        own: &impl Fn(ResourceIx) -> Vec<u32>,
-        sets: &mut KillSets,
+        own: &impl Fn(ResourceIx) -> Vec<E>,
+        sets: &mut KillSets<E>,
     ) {
         let groups = self.enter(members);
         let seeds = self.seeds(members, own, sets);
@@ -130,8 +131,8 @@ impl<'a> CycleSolver<'a> {
             }
             self.spread(&mut spread, &seeds[start..end]);
             for &ix in &spread.fallen {
-                sets[ix as usize].push(element);
-                spread.down[self.local[ix as usize] as usize] = false;
+                sets[ix.index()].push(element);
+                spread.down[self.local[ix.index()] as usize] = false;
             }
             spread.fallen.clear();
             for &local in &spread.touched_groups {
@@ -141,7 +142,7 @@ impl<'a> CycleSolver<'a> {
             start = end;
         }
         for &ix in members {
-            self.inside[ix as usize] = false;
+            self.inside[ix.index()] = false;
         }
     }
 
@@ -150,10 +151,10 @@ impl<'a> CycleSolver<'a> {
         let estate = self.estate;
         let mut groups = 0;
         for (i, &ix) in members.iter().enumerate() {
-            self.local[ix as usize] = i as u32;
-            self.inside[ix as usize] = true;
-            for group in estate.group_ranges[ix as usize].clone() {
-                self.group_local[group as usize] = groups as u32;
+            self.local[ix.index()] = i as u32;
+            self.inside[ix.index()] = true;
+            for group in estate.group_ixs(ix) {
+                self.group_local[group.index()] = groups as u32;
                 groups += 1;
             }
         }
@@ -162,20 +163,20 @@ impl<'a> CycleSolver<'a> {
 
     /// Seeds, sorted by element: (element, Seed) — a member owning it, or one outside
     /// member of a group that it takes down.
-    fn seeds(
+    fn seeds<E: Copy + Ord>(
         &self,
         members: &[ResourceIx],
-        own: &impl Fn(ResourceIx) -> Vec<u32>,
-        sets: &KillSets,
-    ) -> Vec<(u32, Seed)> {
+        own: &impl Fn(ResourceIx) -> Vec<E>,
+        sets: &KillSets<E>,
+    ) -> Vec<(E, Seed)> {
         let estate = self.estate;
-        let mut seeds: Vec<(u32, Seed)> = Vec::new();
+        let mut seeds: Vec<(E, Seed)> = Vec::new();
         for &ix in members {
             seeds.extend(own(ix).into_iter().map(|e| (e, Seed::Owned(ix))));
-            for group in estate.group_ranges[ix as usize].clone() {
-                for &member in &estate.groups[group as usize].members {
-                    if !self.inside[member as usize] {
-                        let set = &sets[member as usize];
+            for group in estate.group_ixs(ix) {
+                for &member in &estate.groups[group.index()].members {
+                    if !self.inside[member.index()] {
+                        let set = &sets[member.index()];
                         seeds.extend(set.iter().map(|&e| (e, Seed::Outside(group))));
                     }
                 }
@@ -186,28 +187,28 @@ impl<'a> CycleSolver<'a> {
     }
 
     /// Propagate the loss of one element, given by its seeds, through the component.
-    fn spread(&self, spread: &mut Spread, seeds: &[(u32, Seed)]) {
+    fn spread<E>(&self, spread: &mut Spread, seeds: &[(E, Seed)]) {
         let estate = self.estate;
         for &(_, seed) in seeds {
             match seed {
-                Seed::Owned(ix) => spread.fall(ix, self.local[ix as usize] as usize),
+                Seed::Owned(ix) => spread.fall(ix, self.local[ix.index()] as usize),
                 Seed::Outside(group) => {
-                    let local = self.group_local[group as usize] as usize;
-                    let group = &estate.groups[group as usize];
+                    let local = self.group_local[group.index()] as usize;
+                    let group = &estate.groups[group.index()];
                     if spread.lose(local) == group.losses_to_fail() {
-                        spread.fall(group.owner, self.local[group.owner as usize] as usize);
+                        spread.fall(group.owner, self.local[group.owner.index()] as usize);
                     }
                 }
             }
         }
         while let Some(member) = spread.queue.pop() {
             for (owner, group) in estate.dependents(member) {
-                if !self.inside[owner as usize] {
+                if !self.inside[owner.index()] {
                     continue;
                 }
-                let local = self.group_local[group as usize] as usize;
-                if spread.lose(local) == estate.groups[group as usize].losses_to_fail() {
-                    spread.fall(owner, self.local[owner as usize] as usize);
+                let local = self.group_local[group.index()] as usize;
+                if spread.lose(local) == estate.groups[group.index()].losses_to_fail() {
+                    spread.fall(owner, self.local[owner.index()] as usize);
                 }
             }
         }
@@ -269,18 +270,23 @@ enum Seed {
 }
 
 /// `own ∪` what each group of `ix` contributes, given the members' current sets.
-fn evaluate(estate: &Estate, sets: &KillSets, ix: ResourceIx, own: &[u32]) -> Vec<u32> {
+fn evaluate<E: Copy + Ord>(
+    estate: &Estate,
+    sets: &KillSets<E>,
+    ix: ResourceIx,
+    own: &[E],
+) -> Vec<E> {
     let mut result = own.to_vec();
     for group in estate.groups_of(ix) {
         let threshold = group.losses_to_fail() as usize;
         if let [member] = group.members[..] {
-            result.extend_from_slice(&sets[member as usize]);
+            result.extend_from_slice(&sets[member.index()]);
             continue;
         }
-        let mut all: Vec<u32> = group
+        let mut all: Vec<E> = group
             .members
             .iter()
-            .flat_map(|&member| sets[member as usize].iter().copied())
+            .flat_map(|&member| sets[member.index()].iter().copied())
             .collect();
         all.sort_unstable();
         if threshold == 1 {

@@ -19,9 +19,9 @@ pub struct Analysis {
     /// Critical services and everything they transitively require.
     pub critical_scope: Vec<bool>,
     /// Per resource, the single domains whose loss takes it down.
-    pub domain_sets: KillSets,
+    pub domain_sets: KillSets<DomainIx>,
     /// Per resource in the critical scope, the single resources whose loss takes it down.
-    pub resource_sets: KillSets,
+    pub resource_sets: KillSets<ResourceIx>,
     /// Per critical service (in the order of [`Estate::critical`]), its single-domain cut sets.
     pub cut_sets: Vec<(CriticalService, Vec<DomainIx>)>,
     /// Per critical service, the single resources (other than itself) whose loss stops it.
@@ -39,7 +39,7 @@ pub fn analyse(estate: &Estate) -> Analysis {
         .critical
         .iter()
         .map(|service| {
-            let mut domains = domain_sets[service.resource as usize].clone();
+            let mut domains = domain_sets[service.resource.index()].clone();
             domains.sort_by(|&a, &b| {
                 let (a, b) = (estate.domain(a), estate.domain(b));
                 (a.kind, &a.id).cmp(&(b.kind, &b.id))
@@ -51,7 +51,7 @@ pub fn analyse(estate: &Estate) -> Analysis {
         .critical
         .iter()
         .map(|service| {
-            let mut spofs: Vec<ResourceIx> = resource_sets[service.resource as usize]
+            let mut spofs: Vec<ResourceIx> = resource_sets[service.resource.index()]
                 .iter()
                 .copied()
                 .filter(|&ix| ix != service.resource)
@@ -78,7 +78,7 @@ pub fn critical_scope(estate: &Estate) -> Vec<bool> {
     // visited once however many services share it.
     let mut dfs = Dfs::empty(&estate.graph);
     for service in &estate.critical {
-        dfs.move_to(petgraph::graph::NodeIndex::new(service.resource as usize));
+        dfs.move_to(service.resource.node());
         while let Some(node) = dfs.next(&estate.graph) {
             scope[node.index()] = true;
         }

@@ -44,7 +44,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn is_down(&self, ix: ResourceIx) -> bool {
-        self.causes[ix as usize].is_some()
+        self.causes[ix.index()].is_some()
     }
 }
 
@@ -53,14 +53,14 @@ pub fn propagate(estate: &Estate, failure: &Failure) -> Outcome {
     // For every domain, the failed domain (itself or an ancestor) that takes it down.
     let mut domain_down: Vec<Option<DomainIx>> = vec![None; estate.domains.len()];
     for &failed in &failure.domains {
-        domain_down[failed as usize] = Some(failed);
+        domain_down[failed.index()] = Some(failed);
     }
     // Parents precede children only by accident of construction, so resolve by walking up.
-    for ix in 0..estate.domains.len() as DomainIx {
-        if domain_down[ix as usize].is_none() {
-            domain_down[ix as usize] = estate
+    for ix in estate.domain_ixs() {
+        if domain_down[ix.index()].is_none() {
+            domain_down[ix.index()] = estate
                 .ancestry(ix)
-                .find_map(|ancestor| domain_down[ancestor as usize]);
+                .find_map(|ancestor| domain_down[ancestor.index()]);
         }
     }
 
@@ -74,7 +74,7 @@ pub fn propagate(estate: &Estate, failure: &Failure) -> Outcome {
     }
     if !failure.domains.is_empty() {
         for (ix, footing) in estate.footing.iter().enumerate() {
-            let home = footing.home.and_then(|home| domain_down[home as usize]);
+            let home = footing.home.and_then(|home| domain_down[home.index()]);
             let cause = match home {
                 Some(domain) => Some(vec![domain]),
                 None if !footing.zones.is_empty() => {
@@ -83,7 +83,7 @@ pub fn propagate(estate: &Estate, failure: &Failure) -> Outcome {
                         footing
                             .zones
                             .iter()
-                            .all(|&zone| match domain_down[zone as usize] {
+                            .all(|&zone| match domain_down[zone.index()] {
                                 Some(domain) => {
                                     by.push(domain);
                                     true
@@ -99,7 +99,7 @@ pub fn propagate(estate: &Estate, failure: &Failure) -> Outcome {
                 None => None,
             };
             if let Some(domains) = cause {
-                state.fall(ix as ResourceIx, DownCause::Placement(domains));
+                state.fall(ResourceIx::new(ix), DownCause::Placement(domains));
             }
         }
     }
@@ -107,9 +107,9 @@ pub fn propagate(estate: &Estate, failure: &Failure) -> Outcome {
     let mut losses: Vec<u32> = vec![0; estate.groups.len()];
     while let Some(member) = state.queue.pop_front() {
         for (owner, group) in estate.dependents(member) {
-            let count = &mut losses[group as usize];
+            let count = &mut losses[group.index()];
             *count += 1;
-            if *count == estate.groups[group as usize].losses_to_fail() {
+            if *count == estate.groups[group.index()].losses_to_fail() {
                 state.fall(owner, DownCause::Group { group, member });
             }
         }
@@ -129,8 +129,8 @@ struct State {
 
 impl State {
     fn fall(&mut self, ix: ResourceIx, cause: DownCause) {
-        if self.causes[ix as usize].is_none() {
-            self.causes[ix as usize] = Some(cause);
+        if self.causes[ix.index()].is_none() {
+            self.causes[ix.index()] = Some(cause);
             self.order.push(ix);
             self.queue.push_back(ix);
         }

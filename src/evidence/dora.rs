@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 
-use crate::graph::{CriticalReason, Estate};
+use crate::graph::{CriticalReason, Estate, ResourceIx};
 use crate::model::DomainKind;
 use crate::report::AuditReport;
 
@@ -446,7 +446,7 @@ fn reach(estate: &Estate) -> Reach {
     let mut keys: Vec<(String, Option<String>)> = Vec::new();
     let mut key_index: HashMap<(&str, Option<&str>), u32> = HashMap::new();
     let mut own: Vec<Option<u32>> = Vec::with_capacity(estate.len());
-    for ix in 0..estate.len() as u32 {
+    for ix in estate.resource_ixs() {
         if estate.is_logical(ix) {
             own.push(None);
             continue;
@@ -464,14 +464,14 @@ fn reach(estate: &Estate) -> Reach {
     let mut sets: Vec<Vec<u32>> = Vec::with_capacity(components.len());
     for (c, members) in components.iter().enumerate() {
         for &m in members {
-            component_of[m as usize] = c as u32;
+            component_of[m.index()] = c as u32;
         }
         let mut set: Vec<u32> = Vec::new();
         for &m in members {
-            set.extend(own[m as usize]);
+            set.extend(own[m.index()]);
             for group in estate.groups_of(m) {
                 for &member in &group.members {
-                    let mc = component_of[member as usize] as usize;
+                    let mc = component_of[member.index()] as usize;
                     if mc != c {
                         set.extend_from_slice(&sets[mc]);
                     }
@@ -497,8 +497,8 @@ struct Reach {
 }
 
 impl Reach {
-    fn of(&self, ix: u32) -> impl Iterator<Item = &(String, Option<String>)> {
-        self.sets[self.component_of[ix as usize] as usize]
+    fn of(&self, ix: ResourceIx) -> impl Iterator<Item = &(String, Option<String>)> {
+        self.sets[self.component_of[ix.index()] as usize]
             .iter()
             .map(|&k| &self.keys[k as usize])
     }
@@ -577,10 +577,10 @@ fn gaps_csv(gaps: &[Gap]) -> io::Result<Vec<u8>> {
 impl<'a> Register<'a> {
     /// B_06.01: one function per critical service, F1.. in the report's order; also returns
     /// each function's id and service resource.
-    fn b06_01(&mut self) -> (Table, Vec<(String, u32)>) {
+    fn b06_01(&mut self) -> (Table, Vec<(String, ResourceIx)>) {
         let gaps = &mut self.gaps;
         let mut b0601 = Table::new("B_06.01", B_06_01);
-        let mut functions: Vec<(String, u32)> = Vec::new();
+        let mut functions: Vec<(String, ResourceIx)> = Vec::new();
         for (n, service) in self.estate.critical.iter().enumerate() {
             let r = self.estate.resource(service.resource);
             let fid = format!("F{}", n + 1);
@@ -626,7 +626,7 @@ impl<'a> Register<'a> {
     }
 
     /// B_02.02: one row per function × provider it depends on.
-    fn b02_02(&mut self, functions: &[(String, u32)]) -> Table {
+    fn b02_02(&mut self, functions: &[(String, ResourceIx)]) -> Table {
         let reached = reach(self.estate);
         let mut b0202 = Table::new("B_02.02", B_02_02);
         for (fid, ix) in functions {

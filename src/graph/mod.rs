@@ -9,18 +9,14 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod ix;
 pub mod selector;
 
 use crate::model::{CRITICAL_TAG, Placement, Resource, Snapshot};
 use crate::model::{DomainKind, DomainRef};
 use selector::Selector;
 
-/// Index of a resource in [`Estate::resources`].
-pub type ResourceIx = u32;
-/// Index of a failure domain in [`Estate::domains`].
-pub type DomainIx = u32;
-/// Index of a requirement group in [`Estate::groups`].
-pub type GroupIx = u32;
+pub use ix::{DomainIx, GroupIx, ResourceIx};
 
 /// A zone, region or provider of the estate.
 #[derive(Debug, Clone)]
@@ -139,8 +135,9 @@ pub struct Estate {
     pub domain_index: HashMap<(DomainKind, String), DomainIx>,
     pub footing: Vec<Footing>,
     pub groups: Vec<Group>,
-    /// Groups of each resource, as a range into `groups` (groups are stored owner by owner).
-    pub group_ranges: Vec<std::ops::Range<u32>>,
+    /// Groups of each resource, as a range of positions in `groups` (groups are stored owner
+    /// by owner); [`Estate::groups_of`] and [`Estate::group_ixs`] read it.
+    group_ranges: Vec<std::ops::Range<u32>>,
     /// Requirement edges owner → member, weighted by group.
     pub graph: DiGraph<ResourceIx, GroupIx, u32>,
     pub critical: Vec<CriticalService>,
@@ -162,7 +159,7 @@ impl Estate {
         let mut index =
             HashMap::with_capacity_and_hasher(snapshot.resources.len(), Default::default());
         for (ix, resource) in snapshot.resources.iter().enumerate() {
-            index.insert(resource.id.clone(), ix as ResourceIx);
+            index.insert(resource.id.clone(), ResourceIx::new(ix));
         }
         let footing: Vec<Footing> = snapshot
             .resources
@@ -172,7 +169,7 @@ impl Estate {
 
         let mut graph = DiGraph::with_capacity(snapshot.resources.len(), 0);
         for ix in 0..snapshot.resources.len() {
-            graph.add_node(ix as ResourceIx);
+            graph.add_node(ResourceIx::new(ix));
         }
         let mut groups = Vec::new();
         let mut group_ranges = Vec::with_capacity(snapshot.resources.len());
@@ -184,12 +181,12 @@ impl Estate {
                     .iter()
                     .map(|id| index[id.as_str()])
                     .collect();
-                let gix = groups.len() as GroupIx;
+                let gix = GroupIx::new(groups.len());
                 for &member in &members {
-                    graph.add_edge(NodeIndex::new(owner), NodeIndex::new(member as usize), gix);
+                    graph.add_edge(NodeIndex::new(owner), member.node(), gix);
                 }
                 groups.push(Group {
-                    owner: owner as ResourceIx,
+                    owner: ResourceIx::new(owner),
                     quorum: group.quorum(),
                     members,
                     is_requires: group.requires.is_some(),
@@ -215,7 +212,7 @@ impl Estate {
     }
 
     pub fn resource(&self, ix: ResourceIx) -> &Resource {
-        &self.snapshot.resources[ix as usize]
+        &self.snapshot.resources[ix.index()]
     }
 
     pub fn len(&self) -> usize {
@@ -227,7 +224,7 @@ impl Estate {
     }
 
     pub fn domain(&self, ix: DomainIx) -> &FailureDomain {
-        &self.domains[ix as usize]
+        &self.domains[ix.index()]
     }
 
     pub fn find_domain(&self, kind: DomainKind, id: &str) -> Option<DomainIx> {
@@ -236,26 +233,45 @@ impl Estate {
 
     /// The requirement groups of a resource.
     pub fn groups_of(&self, ix: ResourceIx) -> &[Group] {
-        let range = &self.group_ranges[ix as usize];
+        let range = &self.group_ranges[ix.index()];
         &self.groups[range.start as usize..range.end as usize]
+    }
+
+    /// The indices of the requirement groups of a resource, in order.
+    #[inline]
+    pub fn group_ixs(&self, ix: ResourceIx) -> impl Iterator<Item = GroupIx> + use<> {
+        let range = self.group_ranges[ix.index()].clone();
+        (range.start as usize..range.end as usize).map(GroupIx::new)
+    }
+
+    /// The indices of all resources, in order.
+    #[inline]
+    pub fn resource_ixs(&self) -> impl Iterator<Item = ResourceIx> + use<> {
+        (0..self.len()).map(ResourceIx::new)
+    }
+
+    /// The indices of all failure domains, in order.
+    #[inline]
+    pub fn domain_ixs(&self) -> impl Iterator<Item = DomainIx> + use<> {
+        (0..self.domains.len()).map(DomainIx::new)
     }
 
     /// Resources that have a requirement group containing `ix`, with that group.
     pub fn dependents(&self, ix: ResourceIx) -> impl Iterator<Item = (ResourceIx, GroupIx)> + '_ {
         use petgraph::visit::EdgeRef;
         self.graph
-            .edges_directed(NodeIndex::new(ix as usize), petgraph::Direction::Incoming)
-            .map(|edge| (edge.source().index() as ResourceIx, *edge.weight()))
+            .edges_directed(ix.node(), petgraph::Direction::Incoming)
+            .map(|edge| (ResourceIx::of_node(edge.source()), *edge.weight()))
     }
 
     /// The domain and its ancestors, innermost first.
     pub fn ancestry(&self, ix: DomainIx) -> impl Iterator<Item = DomainIx> + '_ {
-        std::iter::successors(Some(ix), |&d| self.domains[d as usize].parent)
+        std::iter::successors(Some(ix), |&d| self.domains[d.index()].parent)
     }
 
     /// The single domains whose loss alone takes the resource down by its own placement.
     pub fn lethal_domains(&self, ix: ResourceIx) -> Vec<DomainIx> {
-        let footing = &self.footing[ix as usize];
+        let footing = &self.footing[ix.index()];
         let mut lethal: Vec<DomainIx> = footing
             .home
             .map(|home| self.ancestry(home).collect())
@@ -269,7 +285,7 @@ impl Estate {
 
     /// Whether losing `domain` alone takes the resource down by its own placement.
     pub fn is_lethal(&self, ix: ResourceIx, domain: DomainIx) -> bool {
-        let footing = &self.footing[ix as usize];
+        let footing = &self.footing[ix.index()];
         footing.zones[..] == [domain]
             || footing
                 .home
@@ -281,7 +297,8 @@ impl Estate {
         if let Some(&ix) = self.index.get(id_or_name) {
             return Ok(ix);
         }
-        let named: Vec<ResourceIx> = (0..self.len() as ResourceIx)
+        let named: Vec<ResourceIx> = self
+            .resource_ixs()
             .filter(|&ix| self.resource(ix).name == id_or_name)
             .collect();
         match named[..] {
@@ -321,7 +338,7 @@ impl Estate {
                     _ => None,
                 }?;
                 Some(CriticalService {
-                    resource: ix as ResourceIx,
+                    resource: ResourceIx::new(ix),
                     reason,
                 })
             })
@@ -353,11 +370,11 @@ impl Estate {
             .enumerate()
             .filter(|(c, members)| {
                 members.iter().all(|node| {
-                    self.dependents(node.index() as ResourceIx)
-                        .all(|(owner, _)| component_of[owner as usize] == *c)
+                    self.dependents(ResourceIx::of_node(*node))
+                        .all(|(owner, _)| component_of[owner.index()] == *c)
                 })
             })
-            .flat_map(|(_, members)| members.iter().map(|node| node.index() as ResourceIx))
+            .flat_map(|(_, members)| members.iter().map(|&node| ResourceIx::of_node(node)))
             .collect();
         roots.sort_by(|&a, &b| self.resource(a).label().cmp(self.resource(b).label()));
         roots
@@ -392,7 +409,7 @@ impl DomainTable {
         if let Some(&ix) = self.index.get(&key) {
             return ix;
         }
-        let ix = self.domains.len() as DomainIx;
+        let ix = DomainIx::new(self.domains.len());
         self.domains.push(domain);
         self.index.insert(key, ix);
         ix
@@ -422,7 +439,7 @@ impl DomainTable {
     }
 
     fn zone(&mut self, zone: &str, region: DomainIx, name: Option<String>) -> DomainIx {
-        let parent = &self.domains[region as usize];
+        let parent = &self.domains[region.index()];
         let domain = FailureDomain {
             kind: DomainKind::Zone,
             id: zone.to_string(),

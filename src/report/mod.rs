@@ -18,7 +18,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analysis, Concentration, Failure, Outcome, simulated_path};
-use crate::graph::{CriticalReason, Estate};
+use crate::graph::{CriticalReason, Estate, ResourceIx};
 use crate::model::{
     CheckType, Controls, CoverageRecord, Docs, DomainKind, DomainRef, Finding, PathStep, RuleError,
     Score, Severity, Source, Status, SuppressionUse,
@@ -420,7 +420,7 @@ impl SimulationReport {
             .collect();
         failed.sort_by(|a, b| (&a.kind, &a.id).cmp(&(&b.kind, &b.id)));
         failed.dedup();
-        let critical: BTreeMap<u32, CriticalReason> = estate
+        let critical: BTreeMap<ResourceIx, CriticalReason> = estate
             .critical
             .iter()
             .map(|s| (s.resource, s.reason))

@@ -241,7 +241,7 @@ fn evaluate_range(
         if applicable.is_empty() {
             continue;
         }
-        let ix = ix as ResourceIx;
+        let ix = ResourceIx::new(ix);
         let context = findings::context(vec![
             ("resource", facts.resource(ix, *needs)),
             ("graph", facts.graph(ix, *needs)),

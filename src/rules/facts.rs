@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::cel_expr::{from_json, map, string_list};
 use crate::analysis::{Analysis, components};
-use crate::graph::{Estate, ResourceIx};
+use crate::graph::{DomainIx, Estate, GroupIx, ResourceIx};
 use crate::model::{DomainKind, Placement, ZoneId};
 
 /// Fields of `resource`.
@@ -238,7 +238,7 @@ impl<'a> FactBase<'a> {
     pub fn new(estate: &'a Estate, analysis: &'a Analysis, needs: Needs) -> FactBase<'a> {
         let mut is_critical = vec![false; estate.len()];
         for service in &estate.critical {
-            is_critical[service.resource as usize] = true;
+            is_critical[service.resource.index()] = true;
         }
         let mut region_zones: HashMap<String, Vec<String>> = HashMap::default();
         let mut zone_names = HashMap::default();
@@ -270,7 +270,7 @@ impl<'a> FactBase<'a> {
     }
 
     pub fn is_critical(&self, ix: ResourceIx) -> bool {
-        self.is_critical[ix as usize]
+        self.is_critical[ix.index()]
     }
 
     /// Control-plane regions reachable from each resource: one pass over the strongly
@@ -297,16 +297,16 @@ impl<'a> FactBase<'a> {
         for members in components(estate) {
             let mut set: BTreeSet<u32> = BTreeSet::new();
             for &m in &members {
-                set.extend(own[m as usize]);
+                set.extend(own[m.index()]);
                 for group in estate.groups_of(m) {
                     for &member in &group.members {
-                        set.extend(sets[member as usize].iter().copied());
+                        set.extend(sets[member.index()].iter().copied());
                     }
                 }
             }
             let set: Vec<u32> = set.into_iter().collect();
             for &m in &members {
-                sets[m as usize] = set.clone();
+                sets[m.index()] = set.clone();
             }
         }
         self.control_planes = Some(sets);
@@ -364,7 +364,7 @@ impl<'a> FactBase<'a> {
                     _ => text(""),
                 },
                 "critical" => Value::Bool(self.is_critical(ix)),
-                "serves_critical" => Value::Bool(self.analysis.critical_scope[ix as usize]),
+                "serves_critical" => Value::Bool(self.analysis.critical_scope[ix.index()]),
                 _ => unreachable!("every resource field is handled"),
             };
             entries.push((field, value));
@@ -382,10 +382,7 @@ impl<'a> FactBase<'a> {
             }
             let value = match field {
                 "requirements" => Value::List(std::sync::Arc::new(
-                    estate.group_ranges[ix as usize]
-                        .clone()
-                        .map(|g| self.group(g, needs))
-                        .collect(),
+                    estate.group_ixs(ix).map(|g| self.group(g, needs)).collect(),
                 )),
                 "target_zones" => string_list(self.target_zones(ix)),
                 "dependents" => Value::Int(estate.dependents(ix).count() as i64),
@@ -416,7 +413,7 @@ impl<'a> FactBase<'a> {
                 "lethal_providers" => self.lethal(ix, DomainKind::Provider),
                 "control_planes" => match &self.control_planes {
                     Some(sets) => string_list(
-                        sets[ix as usize]
+                        sets[ix.index()]
                             .iter()
                             .map(|&i| self.control_plane_names[i as usize].as_str()),
                     ),
@@ -430,7 +427,7 @@ impl<'a> FactBase<'a> {
     }
 
     fn lethal(&self, ix: ResourceIx, kind: DomainKind) -> Value {
-        let mut ids: Vec<&str> = self.analysis.domain_sets[ix as usize]
+        let mut ids: Vec<&str> = self.analysis.domain_sets[ix.index()]
             .iter()
             .map(|&d| self.estate.domain(d))
             .filter(|d| d.kind == kind)
@@ -440,9 +437,9 @@ impl<'a> FactBase<'a> {
         string_list(ids)
     }
 
-    fn group(&self, g: u32, needs: Needs) -> Value {
+    fn group(&self, g: GroupIx, needs: Needs) -> Value {
         let estate = self.estate;
-        let group = &estate.groups[g as usize];
+        let group = &estate.groups[g.index()];
         let mut entries: Vec<(&str, Value)> = Vec::with_capacity(GROUP_FIELDS.len());
         if needs.group("label") {
             entries.push(("label", Value::from(group.label.as_deref().unwrap_or(""))));
@@ -486,9 +483,9 @@ impl<'a> FactBase<'a> {
         if needs.group("max_zone_loss") || needs.group("worst_zone") {
             // How many members each zone takes down, from the exact kill sets (a handful of
             // zones: a small vector beats a map).
-            let mut losses: Vec<(u32, i64)> = Vec::new();
+            let mut losses: Vec<(DomainIx, i64)> = Vec::new();
             for &m in &group.members {
-                for &d in &self.analysis.domain_sets[m as usize] {
+                for &d in &self.analysis.domain_sets[m.index()] {
                     if estate.domain(d).kind == DomainKind::Zone {
                         match losses.iter_mut().find(|(z, _)| *z == d) {
                             Some((_, n)) => *n += 1,
@@ -542,7 +539,7 @@ impl<'a> FactBase<'a> {
     /// The critical services that are `ix` or transitively require it, sorted by name.
     pub fn services(&self, ix: ResourceIx) -> Vec<ResourceIx> {
         let estate = self.estate;
-        if !self.analysis.critical_scope[ix as usize] {
+        if !self.analysis.critical_scope[ix.index()] {
             return Vec::new();
         }
         let mut found = Vec::new();
@@ -554,7 +551,7 @@ impl<'a> FactBase<'a> {
                 found.push(v);
             }
             for (d, _) in estate.dependents(v) {
-                if self.analysis.critical_scope[d as usize] && seen.insert(d) {
+                if self.analysis.critical_scope[d.index()] && seen.insert(d) {
                     stack.push(d);
                 }
             }

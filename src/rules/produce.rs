@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::{Analysis, Concentration, Explainer, Lost, Population, Share};
+use crate::analysis::{Analysis, Concentration, Explainer, Population, Share};
 use crate::graph::{DomainIx, Estate, ResourceIx};
 use crate::model::{
     CoverageStatus, DomainKind, DomainRef, Finding, PathStep, Placement, RuleError, Severity,
@@ -122,7 +122,7 @@ pub fn cut_set_findings(
     kind: DomainKind,
     sink: &mut Sink,
 ) {
-    let mut explainer = Explainer::new(estate, &analysis.domain_sets, Lost::Domain);
+    let mut explainer = Explainer::new(estate, &analysis.domain_sets);
     for (service, domains) in &analysis.cut_sets {
         let svc = estate.resource(service.resource);
         for &domain in domains {
@@ -164,16 +164,16 @@ pub fn cut_set_findings(
 /// `any_of` group as its label (or its members) with how many of them fall.
 fn broken_requirements(
     estate: &Estate,
-    explainer: &mut Explainer,
+    explainer: &mut Explainer<DomainIx>,
     ix: ResourceIx,
-    target: u32,
+    target: DomainIx,
 ) -> Vec<String> {
     let mut broken = Vec::new();
     if estate.is_lethal(ix, target) {
         broken.push(format!("{} itself", estate.resource(ix).label()));
     }
-    for group_ix in estate.group_ranges[ix as usize].clone() {
-        let group = &estate.groups[group_ix as usize];
+    for group_ix in estate.group_ixs(ix) {
+        let group = &estate.groups[group_ix.index()];
         let down: Vec<&str> = explainer
             .broken(group_ix, target)
             .iter()
@@ -205,7 +205,7 @@ pub fn spof_findings(
     managed_severity: Severity,
     sink: &mut Sink,
 ) {
-    let mut explainer = Explainer::new(estate, &analysis.resource_sets, Lost::Resource);
+    let mut explainer = Explainer::new(estate, &analysis.resource_sets);
     // Group by SPOF: one finding per resource, listing every service it stops.
     let mut stops: BTreeMap<ResourceIx, Vec<ResourceIx>> = BTreeMap::new();
     for (service, spofs) in &analysis.spofs {
@@ -281,14 +281,14 @@ fn absorbed_spofs(
     let absorber = |x: ResourceIx| -> Option<ResourceIx> {
         let mut owners = estate
             .dependents(x)
-            .filter(|&(owner, _)| analysis.critical_scope[owner as usize]);
+            .filter(|&(owner, _)| analysis.critical_scope[owner.index()]);
         let (owner, group) = owners.next()?;
         if owners.any(|(other, _)| other != owner) || stops.get(&owner) != stops.get(&x) {
             // Only when the owner stops exactly the same services: an owner that is itself a
             // critical service is not in its own list, and must not hide that x stops it.
             return None;
         }
-        let group = &estate.groups[group as usize];
+        let group = &estate.groups[group.index()];
         // Only parts of the same footing (a root volume of an instance in the same zone), so
         // a managed database or a third party behind one instance keeps its own finding.
         (group.members.len() == 1 && estate.lethal_domains(x) == estate.lethal_domains(owner))
@@ -488,7 +488,7 @@ pub fn n_minus_one_findings(
         if capacity <= 0.0 {
             continue;
         }
-        let ix = ix as ResourceIx;
+        let ix = ResourceIx::new(ix);
         // The widest any_of group is the tier's members.
         let Some(group) = estate
             .groups_of(ix)
@@ -500,7 +500,7 @@ pub fn n_minus_one_findings(
         };
         let mut losses: BTreeMap<DomainIx, usize> = BTreeMap::new();
         for &m in &group.members {
-            for &d in &analysis.domain_sets[m as usize] {
+            for &d in &analysis.domain_sets[m.index()] {
                 if estate.domain(d).kind == DomainKind::Zone {
                     *losses.entry(d).or_insert(0) += 1;
                 }
@@ -556,7 +556,10 @@ pub fn placement_findings(estate: &Estate, facts: &FactBase, rule: &Rule, sink: 
             "provider"
         };
         let context = context(vec![
-            ("resource", facts.resource(ix as ResourceIx, Needs::all())),
+            (
+                "resource",
+                facts.resource(ResourceIx::new(ix), Needs::all()),
+            ),
             ("falls_with", text(falls_with)),
         ]);
         sink.emit(

@@ -173,7 +173,7 @@ pub fn dependencies(estate: &Estate, services: &[ResourceIx], limit: usize) -> V
 
 /// Every resource of the estate, in snapshot order.
 pub fn whole(estate: &Estate) -> View {
-    let all: Vec<ResourceIx> = (0..estate.len() as ResourceIx).collect();
+    let all: Vec<ResourceIx> = estate.resource_ixs().collect();
     dependencies(estate, &all, usize::MAX)
 }
 
