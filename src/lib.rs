@@ -25,7 +25,7 @@
 //! | `sources`  | one per source (AWS, demo, synthetic), each yields a snapshot | `model`, `diag`, `snapshot` |
 //! | `graph`    | the indexed estate, critical services, selectors              | `model` |
 //! | `analysis` | kill sets, propagation, explanations, concentration           | `model`, `graph` |
-//! | `view`     | dependency views and their DOT and Mermaid drawings           | `model`, `graph` |
+//! | `view`     | dependency views; `dot` and `mermaid` draw them               | `model`, `graph` |
 //! | `rules`    | rule files: load, CEL, facts, engine, finding producers       | `model`, `diag`, `graph`, `analysis` |
 //! | `report`   | report documents and one writer per format                    | `model`, `graph`, `analysis`, `rules`, `view` |
 //! | `judge`    | config, suppressions, scores, the one audit run               | `model`, `diag`, `graph`, `analysis`, `rules`, `report` |
