@@ -4,11 +4,13 @@
 //!
 //! - [`aws`]: the AWS APIs, through the AWS SDK for Rust;
 //! - [`demo`]: the embedded demo estate (a Tokyo exchange);
-//! - [`synth`]: synthetic estates of any size, for benchmarks and trials.
+//! - [`synth`]: synthetic estates of any size, for benchmarks and trials;
+//! - [`terraform`]: Terraform state and plans (so far: reading the documents).
 
 pub mod aws;
 pub mod demo;
 pub mod synth;
+pub mod terraform;
 
 use crate::model::Snapshot;
 

@@ -1,0 +1,209 @@
+//! Reading Terraform documents: every state and `terraform show -json` shape into one list of
+//! instances, and clear refusals of what is not one. Fixtures in `tests/fixtures/terraform/`
+//! follow the shapes the writers produce (Terraform 0.12.0's early v4, 1.x, show -json of a
+//! state and of a plan, a 0.11 v3 state).
+
+use std::path::Path;
+
+use linchpin::sources::terraform::{DocumentKind, IndexKey, Instance, read_str};
+
+fn read(name: &str) -> Result<linchpin::sources::terraform::Document, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/terraform")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    read_str(&text, name).map_err(|e| e.to_string())
+}
+
+fn find<'a>(instances: &'a [Instance], address: &str) -> &'a Instance {
+    instances
+        .iter()
+        .find(|i| i.address == address)
+        .unwrap_or_else(|| panic!("no {address} in {:?}", addresses(instances)))
+}
+
+fn addresses(instances: &[Instance]) -> Vec<&str> {
+    instances.iter().map(|i| i.address.as_str()).collect()
+}
+
+#[test]
+fn a_current_state_keeps_modules_count_for_each_data_tainted_and_deposed() {
+    let doc = read("state-v4-modern.tfstate").unwrap();
+    assert_eq!(doc.kind, DocumentKind::State);
+    assert_eq!(doc.terraform_version.as_deref(), Some("1.5.7"));
+    assert_eq!(
+        addresses(&doc.instances),
+        [
+            "data.aws_availability_zones.available",
+            "module.vpc.aws_subnet.private[0]",
+            "module.vpc.aws_subnet.private[1]",
+            "module.app[0].aws_instance.web[\"a\"]",
+            "module.app[0].aws_instance.web[\"b\"]",
+            "google_compute_instance.worker",
+            "random_id.suffix",
+        ],
+        "a resource block with no instances yields none"
+    );
+    let zones = find(&doc.instances, "data.aws_availability_zones.available");
+    assert!(zones.data);
+    let subnet = find(&doc.instances, "module.vpc.aws_subnet.private[1]");
+    assert_eq!(subnet.module, "module.vpc");
+    assert_eq!(subnet.index, Some(IndexKey::Int(1)));
+    assert_eq!(subnet.attributes["availability_zone_id"], "apne1-az1");
+    let tainted = find(&doc.instances, "module.app[0].aws_instance.web[\"a\"]");
+    assert!(tainted.tainted && !tainted.deposed);
+    assert_eq!(tainted.provider, "aws", "an aliased provider is still aws");
+    assert_eq!(
+        tainted.dependencies,
+        ["module.vpc.aws_subnet.private", "aws_security_group.gone"],
+        "dependencies that name absent addresses are kept as written"
+    );
+    assert!(find(&doc.instances, "module.app[0].aws_instance.web[\"b\"]").deposed);
+    assert_eq!(
+        find(&doc.instances, "google_compute_instance.worker").provider,
+        "google"
+    );
+    assert_eq!(find(&doc.instances, "random_id.suffix").provider, "random");
+}
+
+#[test]
+fn an_early_v4_state_reads_provider_strings_depends_on_and_flatmap_attributes() {
+    let doc = read("state-v4-early.tfstate").unwrap();
+    assert_eq!(doc.terraform_version.as_deref(), Some("0.12.0"));
+    let lb = find(&doc.instances, "aws_lb.api[0]");
+    assert_eq!(lb.provider, "aws");
+    assert_eq!(lb.dependencies, ["aws_subnet.public"]);
+    assert_eq!(
+        lb.attributes["subnets"],
+        serde_json::json!(["subnet-0a", "subnet-0b"])
+    );
+    assert_eq!(
+        lb.attributes["tags"],
+        serde_json::json!({"kubernetes.io/role/elb": "1"})
+    );
+    let db = find(&doc.instances, "module.db.aws_db_instance.ledger");
+    assert_eq!(db.provider, "aws");
+    assert_eq!(db.attributes["multi_az"], false);
+}
+
+#[test]
+fn show_json_of_a_state_walks_nested_child_modules() {
+    let doc = read("show-state.json").unwrap();
+    assert_eq!(doc.kind, DocumentKind::ShowState);
+    assert_eq!(
+        addresses(&doc.instances),
+        [
+            "azurerm_resource_group.main",
+            "module.compute[\"east\"].azurerm_linux_virtual_machine.vm[0]",
+            "module.compute[\"east\"].data.azurerm_client_config.current",
+            "module.compute[\"east\"].module.disk.azurerm_managed_disk.data",
+        ]
+    );
+    let vm = find(
+        &doc.instances,
+        "module.compute[\"east\"].azurerm_linux_virtual_machine.vm[0]",
+    );
+    assert_eq!(vm.module, "module.compute[\"east\"]");
+    assert_eq!(vm.provider, "azurerm");
+    assert_eq!(vm.attributes["zone"], serde_json::Value::Null);
+    assert!(
+        find(
+            &doc.instances,
+            "module.compute[\"east\"].data.azurerm_client_config.current"
+        )
+        .data
+    );
+    let disk = find(
+        &doc.instances,
+        "module.compute[\"east\"].module.disk.azurerm_managed_disk.data",
+    );
+    assert_eq!(disk.module, "module.compute[\"east\"].module.disk");
+    assert!(disk.tainted);
+}
+
+#[test]
+fn a_plan_gives_the_planned_estate_the_prior_one_and_the_changes() {
+    let doc = read("plan.json").unwrap();
+    assert_eq!(doc.kind, DocumentKind::Plan);
+    assert_eq!(
+        addresses(&doc.instances),
+        ["aws_db_instance.ledger", "aws_instance.web[0]"]
+    );
+    assert_eq!(
+        addresses(&doc.prior),
+        ["aws_instance.web[0]", "aws_nat_gateway.old"]
+    );
+    let actions: Vec<(&str, Vec<&str>)> = doc
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.address.as_str(),
+                c.actions.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("aws_db_instance.ledger", vec!["create"]),
+            ("aws_instance.web[0]", vec!["update"]),
+            ("aws_nat_gateway.old", vec!["delete"]),
+        ]
+    );
+    assert_eq!(
+        find(&doc.prior, "aws_instance.web[0]").attributes["instance_type"],
+        "m7g.medium"
+    );
+}
+
+#[test]
+fn old_and_foreign_documents_are_refused_with_what_to_do() {
+    let v3 = read("state-v3.tfstate").unwrap_err();
+    assert!(
+        v3.starts_with(
+            "state-v3.tfstate: Terraform state version 3 (written by Terraform 0.11.14) is too old"
+        ) && v3.contains("terraform state pull"),
+        "{v3}"
+    );
+    for (text, expected) in [
+        (
+            "{\"version\": 5, \"resources\": []}",
+            "doc.json: Terraform state version 5 is newer",
+        ),
+        (
+            "{\"resources\": []}",
+            "doc.json: not a Terraform state or plan: it has neither",
+        ),
+        (
+            "{\"format_version\": \"2.0\"}",
+            "doc.json: `terraform show -json` format version \"2.0\"",
+        ),
+        (
+            "{\"version\": 4,\n \"resources\": [\n {\"type\": 3}]}",
+            "doc.json:3:",
+        ),
+        ("{\"version\": 4,\n \"resources\": [", "doc.json:2:"),
+        (
+            "\n  [1, 2]",
+            "doc.json:2:3: not a Terraform state or plan: the document is not a JSON object",
+        ),
+        (" \n", "doc.json: the file is empty"),
+    ] {
+        let error = read_str(text, "doc.json").unwrap_err().to_string();
+        assert!(error.starts_with(expected), "{error}");
+    }
+}
+
+#[test]
+fn an_empty_state_reads_as_no_instances() {
+    for text in [
+        "{\"version\": 4, \"terraform_version\": \"1.9.0\", \"serial\": 1, \"lineage\": \"x\", \"outputs\": {}, \"resources\": []}",
+        "{\"version\": 4, \"resources\": null}",
+        "{\"format_version\": \"1.0\"}",
+        "{\"format_version\": \"1.0\", \"values\": {\"root_module\": {}}}",
+    ] {
+        let doc = read_str(text, "empty.json").unwrap();
+        assert!(doc.instances.is_empty(), "{text}");
+    }
+}
