@@ -124,13 +124,34 @@ impl ReadError {
     }
 }
 
-/// The keys that tell the documents apart; everything else is read in the second pass.
+/// The keys that tell the documents apart, read alone only to explain a document that does
+/// not parse as any of them.
 #[derive(Deserialize)]
-struct Probe {
+struct Header {
     version: Option<Value>,
     format_version: Option<Value>,
     terraform_version: Option<String>,
-    planned_values: Option<serde::de::IgnoredAny>,
+}
+
+/// Every top-level key of the three documents, so that a document is read in one pass.
+#[derive(Deserialize)]
+struct Whole {
+    version: Option<Value>,
+    format_version: Option<Value>,
+    terraform_version: Option<String>,
+    /// State v4.
+    #[serde(default)]
+    resources: Option<Vec<StateResource>>,
+    /// `show -json` of a state.
+    #[serde(default)]
+    values: Option<Values>,
+    /// `show -json` of a plan.
+    #[serde(default)]
+    planned_values: Option<Values>,
+    #[serde(default)]
+    prior_state: Option<ShowState>,
+    #[serde(default)]
+    resource_changes: Option<Vec<ShowChange>>,
 }
 
 /// Read a Terraform state, or `terraform show -json` of a state or plan.
@@ -152,12 +173,71 @@ pub fn read_str(text: &str, origin: &str) -> Result<Document, ReadError> {
             message: "not a Terraform state or plan: the document is not a JSON object".into(),
         });
     }
-    let probe: Probe = serde_json::from_str(text)
-        .map_err(|e| ReadError::json(origin, &e, "not a JSON Terraform state or plan"))?;
-    if let Some(version) = &probe.version {
-        return read_state(text, origin, version, probe.terraform_version);
+    let whole: Whole = match serde_json::from_str(text) {
+        Ok(whole) => whole,
+        Err(error) => return Err(explain_failure(text, origin, &error)),
+    };
+    let kind = kind_of(
+        origin,
+        whole.version.as_ref(),
+        whole.format_version.as_ref(),
+        whole.terraform_version.as_deref(),
+        whole.planned_values.is_some(),
+    )?;
+    let (instances, prior, changes) = match kind {
+        DocumentKind::State => (state_instances(whole.resources), Vec::new(), Vec::new()),
+        DocumentKind::ShowState => (module_instances(whole.values), Vec::new(), Vec::new()),
+        DocumentKind::Plan => (
+            module_instances(whole.planned_values),
+            module_instances(whole.prior_state.and_then(|s| s.values)),
+            plan_changes(whole.resource_changes),
+        ),
+    };
+    Ok(Document {
+        kind,
+        terraform_version: whole.terraform_version,
+        instances,
+        prior,
+        changes,
+    })
+}
+
+/// Why a document did not parse: its version when that is one linchpin does not read (a
+/// document of another version need not have this one's shape), else where the JSON is wrong.
+fn explain_failure(text: &str, origin: &str, error: &serde_json::Error) -> ReadError {
+    let Ok(header) = serde_json::from_str::<Header>(text) else {
+        return ReadError::json(origin, error, "not a JSON Terraform state or plan");
+    };
+    let what = if header.version.is_some() {
+        "invalid Terraform state"
+    } else {
+        "invalid `terraform show -json` document"
+    };
+    match kind_of(
+        origin,
+        header.version.as_ref(),
+        header.format_version.as_ref(),
+        header.terraform_version.as_deref(),
+        false,
+    ) {
+        Err(unsupported) => unsupported,
+        Ok(_) => ReadError::json(origin, error, what),
     }
-    let Some(format_version) = &probe.format_version else {
+}
+
+/// Which document the top-level keys say this is, refusing versions linchpin does not read.
+fn kind_of(
+    origin: &str,
+    version: Option<&Value>,
+    format_version: Option<&Value>,
+    terraform_version: Option<&str>,
+    planned: bool,
+) -> Result<DocumentKind, ReadError> {
+    if let Some(version) = version {
+        check_state_version(origin, version, terraform_version)?;
+        return Ok(DocumentKind::State);
+    }
+    let Some(format_version) = format_version else {
         return Err(ReadError::whole(
             origin,
             "not a Terraform state or plan: it has neither `version` (a state file) nor \
@@ -174,20 +254,14 @@ pub fn read_str(text: &str, origin: &str) -> Result<Document, ReadError> {
             ),
         ));
     }
-    if probe.planned_values.is_some() {
-        read_plan(text, origin, probe.terraform_version)
+    Ok(if planned {
+        DocumentKind::Plan
     } else {
-        read_show_state(text, origin, probe.terraform_version)
-    }
+        DocumentKind::ShowState
+    })
 }
 
 // ---- state version 4 -------------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct StateV4 {
-    #[serde(default)]
-    resources: Option<Vec<StateResource>>,
-}
 
 #[derive(Deserialize)]
 struct StateResource {
@@ -223,12 +297,12 @@ struct StateInstance {
     depends_on: Option<Vec<String>>,
 }
 
-fn read_state(
-    text: &str,
+/// Refuse state versions other than 4, saying what to do.
+fn check_state_version(
     origin: &str,
     version: &Value,
-    terraform_version: Option<String>,
-) -> Result<Document, ReadError> {
+    terraform_version: Option<&str>,
+) -> Result<(), ReadError> {
     let Some(number) = version.as_u64() else {
         return Err(ReadError::whole(
             origin,
@@ -236,7 +310,6 @@ fn read_state(
         ));
     };
     let writer = terraform_version
-        .as_deref()
         .map(|v| format!(" (written by Terraform {v})"))
         .unwrap_or_default();
     if number < 4 {
@@ -259,10 +332,13 @@ fn read_state(
             ),
         ));
     }
-    let state: StateV4 = serde_json::from_str(text)
-        .map_err(|e| ReadError::json(origin, &e, "invalid Terraform state"))?;
+    Ok(())
+}
+
+/// The instances of a state's resources, in the state's order.
+fn state_instances(resources: Option<Vec<StateResource>>) -> Vec<Instance> {
     let mut instances = Vec::new();
-    for resource in state.resources.unwrap_or_default() {
+    for resource in resources.unwrap_or_default() {
         let module = resource.module.unwrap_or_default();
         let data = resource.mode.as_deref() == Some("data");
         let provider = provider_type(resource.provider.as_deref().unwrap_or_default())
@@ -297,13 +373,7 @@ fn read_state(
             });
         }
     }
-    Ok(Document {
-        kind: DocumentKind::State,
-        terraform_version,
-        instances,
-        prior: Vec::new(),
-        changes: Vec::new(),
-    })
+    instances
 }
 
 // ---- terraform show -json ----------------------------------------------------------------
@@ -351,16 +421,6 @@ struct ShowResource {
 }
 
 #[derive(Deserialize)]
-struct ShowPlan {
-    #[serde(default)]
-    planned_values: Option<Values>,
-    #[serde(default)]
-    prior_state: Option<ShowState>,
-    #[serde(default)]
-    resource_changes: Option<Vec<ShowChange>>,
-}
-
-#[derive(Deserialize)]
 struct ShowChange {
     address: String,
     #[serde(default)]
@@ -373,45 +433,16 @@ struct ChangeBody {
     actions: Option<Vec<String>>,
 }
 
-fn read_show_state(
-    text: &str,
-    origin: &str,
-    terraform_version: Option<String>,
-) -> Result<Document, ReadError> {
-    let show: ShowState = serde_json::from_str(text)
-        .map_err(|e| ReadError::json(origin, &e, "invalid `terraform show -json` state"))?;
-    Ok(Document {
-        kind: DocumentKind::ShowState,
-        terraform_version,
-        instances: module_instances(show.values),
-        prior: Vec::new(),
-        changes: Vec::new(),
-    })
-}
-
-fn read_plan(
-    text: &str,
-    origin: &str,
-    terraform_version: Option<String>,
-) -> Result<Document, ReadError> {
-    let plan: ShowPlan = serde_json::from_str(text)
-        .map_err(|e| ReadError::json(origin, &e, "invalid `terraform show -json` plan"))?;
-    let changes = plan
-        .resource_changes
+/// A plan's changes, address and actions.
+fn plan_changes(changes: Option<Vec<ShowChange>>) -> Vec<Change> {
+    changes
         .unwrap_or_default()
         .into_iter()
         .map(|c| Change {
             address: c.address,
             actions: c.change.and_then(|b| b.actions).unwrap_or_default(),
         })
-        .collect();
-    Ok(Document {
-        kind: DocumentKind::Plan,
-        terraform_version,
-        instances: module_instances(plan.planned_values),
-        prior: module_instances(plan.prior_state.and_then(|s| s.values)),
-        changes,
-    })
+        .collect()
 }
 
 /// Every resource of a module tree, the root first, each child module after its parent.
@@ -482,26 +513,20 @@ fn address(
 /// `module.a[0].module.b.aws_instance.x`; empty for the root module.
 fn module_of(address: &str) -> String {
     let mut end = 0;
-    let mut rest = address;
-    let mut consumed = 0;
-    while let Some(after) = rest.strip_prefix("module.") {
+    while let Some(after) = address[end..].strip_prefix("module.") {
         let name_end = after.find(['.', '[']).unwrap_or(after.len());
-        let mut len = "module.".len() + name_end;
-        if after[name_end..].starts_with('[') {
-            len += index_len(&after[name_end..]);
+        let index = if after[name_end..].starts_with('[') {
+            index_len(&after[name_end..])
+        } else {
+            0
+        };
+        let module_end = end + "module.".len() + name_end + index;
+        if !address[module_end..].starts_with('.') {
+            break;
         }
-        consumed += len;
-        end = consumed;
-        rest = &address[consumed..];
-        match rest.strip_prefix('.') {
-            Some(next) => {
-                consumed += 1;
-                rest = next;
-            }
-            None => break,
-        }
+        end = module_end + 1;
     }
-    address[..end].to_string()
+    address[..end.saturating_sub(1)].to_string()
 }
 
 /// The length of a leading `[0]` or `["key"]` (quotes in the key escaped).
