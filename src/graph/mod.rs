@@ -471,7 +471,8 @@ impl DomainTable {
                 home: region(self),
                 zones: zone_ixs(self),
             },
-            Placement::Regional => Footing {
+            // Until the any-zone semantics land, an unpinned resource fails with its region.
+            Placement::Regional | Placement::Unpinned => Footing {
                 home: region(self),
                 zones: Vec::new(),
             },

@@ -252,6 +252,11 @@ pub enum Placement {
     /// Seen but not placed: fails with its provider (and its region when known) and is
     /// reported as a coverage gap.
     Unknown,
+    /// In one zone of its region that nobody chose or can see (an Azure VM, disk or scale set
+    /// deployed without zones, LRS storage, an availability set): down when its region or
+    /// provider fails, or when *any* zone of the region does. Two unpinned resources are not
+    /// redundant for each other: they may share the zone.
+    Unpinned,
     /// No failure domain of its own (business functions, quorum groups): up exactly when its
     /// requirements are.
     Logical,
@@ -266,6 +271,7 @@ impl Placement {
             Placement::Regional => "regional",
             Placement::Global { .. } => "global",
             Placement::Unknown => "unknown",
+            Placement::Unpinned => "unpinned",
             Placement::Logical => "logical",
         }
     }

@@ -510,7 +510,10 @@ fn check_placement(
     let placement_path = || resource_path(index).key("placement");
     let needs_region = matches!(
         resource.placement,
-        Placement::Zonal { .. } | Placement::MultiZone { .. } | Placement::Regional
+        Placement::Zonal { .. }
+            | Placement::MultiZone { .. }
+            | Placement::Regional
+            | Placement::Unpinned
     );
     if needs_region && resource.region.is_none() {
         problems.push(Problem::new(
