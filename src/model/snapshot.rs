@@ -53,6 +53,36 @@ pub struct Source {
     pub kind: String,
     /// A human name: an account id, a state file path, a manifest name.
     pub name: String,
+    /// Records read from the source (Terraform: managed resource instances), when counted.
+    /// For a state file `instances = resources + Σ folded + Σ skipped`: nothing read is lost
+    /// without a count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u64>,
+    /// Resources of the snapshot made from the source, when counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<u64>,
+    /// Records merged into another resource as an edge or an attribute (route table
+    /// associations, listener rules, security group rules), by type.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub folded: BTreeMap<String, u64>,
+    /// Records that describe nothing in a cloud (utility providers such as `random` or
+    /// `null`), by type.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped: BTreeMap<String, u64>,
+}
+
+impl Source {
+    /// A source with no counts.
+    pub fn new(kind: impl Into<String>, name: impl Into<String>) -> Self {
+        Source {
+            kind: kind.into(),
+            name: name.into(),
+            instances: None,
+            resources: None,
+            folded: BTreeMap::new(),
+            skipped: BTreeMap::new(),
+        }
+    }
 }
 
 /// Whether one read of one source succeeded.

@@ -46,10 +46,7 @@ pub fn snapshot() -> Snapshot {
     };
     Snapshot {
         schema: SNAPSHOT_SCHEMA.into(),
-        sources: vec![Source {
-            kind: "demo".into(),
-            name: "embedded demo exchange".into(),
-        }],
+        sources: vec![Source::new("demo", "embedded demo exchange")],
         coverage: vec![CoverageRecord {
             source: "demo".into(),
             provider: None,

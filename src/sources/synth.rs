@@ -51,10 +51,10 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
     }
     Snapshot {
         schema: SNAPSHOT_SCHEMA.into(),
-        sources: vec![Source {
-            kind: "synthetic".into(),
-            name: format!("generated: {resources} resources, seed {seed}"),
-        }],
+        sources: vec![Source::new(
+            "synthetic",
+            format!("generated: {resources} resources, seed {seed}"),
+        )],
         coverage: Vec::new(),
         zones,
         resources: out,

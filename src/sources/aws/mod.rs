@@ -250,10 +250,7 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
     };
     let mut sources = Vec::new();
     for account in &accounts {
-        sources.push(Source {
-            kind: "aws".into(),
-            name: account.id.clone(),
-        });
+        sources.push(Source::new("aws", account.id.clone()));
         crawler.spawn_account(account).await;
     }
     let read = crawler.collect().await;
