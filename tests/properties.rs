@@ -174,7 +174,9 @@ fn brute_down(
                     region_down(region.unwrap(), &r.provider)
                         || zones.iter().all(|z| zone_down(z.as_str()))
                 }
-                Placement::Regional => region_down(region.unwrap(), &r.provider),
+                Placement::Regional | Placement::Unpinned => {
+                    region_down(region.unwrap(), &r.provider)
+                }
                 Placement::Global { .. } => provider_down(&r.provider),
                 Placement::Unknown => match region {
                     Some(region) => region_down(region, &r.provider),

@@ -207,3 +207,46 @@ fn an_empty_state_reads_as_no_instances() {
         assert!(doc.instances.is_empty(), "{text}");
     }
 }
+
+/// Every managed instance is accounted for: made into a resource, folded or skipped.
+#[test]
+fn import_accounts_for_every_instance() {
+    for name in [
+        "state-v4-modern.tfstate",
+        "state-v4-early.tfstate",
+        "show-state.json",
+        "plan.json",
+    ] {
+        let path = format!(
+            "{}/tests/fixtures/terraform/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc = linchpin::sources::terraform::read_str(&text, name).unwrap();
+        let snapshot =
+            linchpin::sources::terraform::import(&[linchpin::sources::terraform::File {
+                origin: name,
+                instances: &doc.instances,
+            }]);
+        let source = &snapshot.sources[0];
+        let managed = doc.instances.iter().filter(|i| !i.data).count() as u64;
+        assert_eq!(source.instances, Some(managed), "{name}");
+        let folded: u64 = source.folded.values().sum();
+        let skipped: u64 = source.skipped.values().sum();
+        assert_eq!(
+            source.resources.unwrap() + folded + skipped,
+            managed,
+            "{name}"
+        );
+        assert_eq!(
+            source.resources,
+            Some(snapshot.resources.len() as u64),
+            "{name}"
+        );
+        let problems = linchpin::snapshot::validate(&snapshot);
+        assert!(problems.is_empty(), "{name}: {problems:?}");
+        if std::env::var_os("LINCHPIN_DUMP").is_some() {
+            println!("{}", serde_json::to_string_pretty(&snapshot).unwrap());
+        }
+    }
+}

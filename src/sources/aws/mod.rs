@@ -7,7 +7,7 @@
 //! placements and requirement edges; the tagging API adds tags and the resources of services
 //! without a describer. Every failed call becomes a coverage record and the crawl goes on.
 
-mod arn;
+pub(crate) mod arn;
 mod autoscaling;
 mod calls;
 mod cloudfront;

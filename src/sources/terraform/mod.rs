@@ -1,8 +1,14 @@
 //! The Terraform source: estates written down as Terraform state or plans, for AWS, Google
 //! Cloud and Azure. `read` turns every state and `terraform show -json` format into one list
-//! of resource instances; turning them into placed resources and edges is still to come (see
-//! the README's status), so no command reads Terraform yet.
+//! of resource instances; `build` turns the instances of every file of an estate into placed
+//! resources and requirement edges, through one table per provider (`aws`, `gcp`, `azure`).
 
+mod attrs;
+mod aws;
+mod azure;
+pub mod build;
+mod gcp;
 pub mod read;
 
+pub use build::{File, import};
 pub use read::{Change, Document, DocumentKind, IndexKey, Instance, ReadError, read_str};
