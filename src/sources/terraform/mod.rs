@@ -9,6 +9,7 @@ mod azure;
 pub mod build;
 mod gcp;
 pub mod read;
+pub mod synth;
 
 pub use build::{File, import};
 pub use read::{Change, Document, DocumentKind, IndexKey, Instance, ReadError, read_str};
