@@ -1,5 +1,7 @@
 //! The fast analyses agree exactly with brute-force failure propagation on random estates
-//! with any_of groups, k-of-n quorums and requirement cycles.
+//! with any_of groups, k-of-n quorums, requirement cycles and unpinned resources (in one zone
+//! of their region that nobody chose: down with any zone of it), including a region that
+//! declares no zones.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,18 +11,28 @@ use linchpin::analysis::{
 };
 use linchpin::graph::{Estate, ResourceIx};
 use linchpin::model::{
-    DomainKind, Placement, RequirementGroup, Resource, SNAPSHOT_SCHEMA, Snapshot, StepCause, Zone,
-    ZoneId,
+    DomainKind, NOT_PINNED, Placement, RequirementGroup, Resource, SNAPSHOT_SCHEMA, Snapshot,
+    StepCause, Zone, ZoneId,
 };
 use linchpin::snapshot::validate;
 use proptest::prelude::*;
 
-/// Regions and zones of the random estates: (provider, region, zones).
-const LAYOUT: [(&str, &str, &[&str]); 3] = [
+/// Regions and zones of the random estates: (provider, region, zones). `r3` declares no
+/// zones: what would be zonal there is unpinned instead.
+const LAYOUT: [(&str, &str, &[&str]); 4] = [
     ("p0", "r0", &["z0", "z1"]),
     ("p0", "r1", &["z2"]),
     ("p1", "r2", &["z3", "z4"]),
+    ("p1", "r3", &[]),
 ];
+
+/// `Spec::placement` values with a meaning of their own (the rest is logical).
+const ZONAL: u8 = 0;
+const MULTI_ZONE: u8 = 1;
+const REGIONAL: u8 = 2;
+const GLOBAL: u8 = 3;
+const UNKNOWN: u8 = 4;
+const UNPINNED: u8 = 5;
 
 #[derive(Debug, Clone)]
 struct Spec {
@@ -32,8 +44,8 @@ struct Spec {
 
 fn spec() -> impl Strategy<Value = Spec> {
     (
-        0u8..3,
-        0u8..6,
+        0u8..LAYOUT.len() as u8,
+        0u8..7,
         any::<u8>(),
         prop::collection::vec(
             (
@@ -84,18 +96,20 @@ fn build(specs: &[Spec]) -> Snapshot {
                 }
             };
             let placement = match spec.placement {
-                0 => Placement::Zonal {
+                ZONAL | MULTI_ZONE if region_zones.is_empty() => Placement::Unpinned,
+                ZONAL => Placement::Zonal {
                     zone: region_zones[spec.zones as usize % region_zones.len()].into(),
                 },
-                1 => Placement::MultiZone {
+                MULTI_ZONE => Placement::MultiZone {
                     zones: pick(spec.zones).into_iter().map(ZoneId::from).collect(),
                     inferred: false,
                 },
-                2 => Placement::Regional,
-                3 => Placement::Global {
+                REGIONAL => Placement::Regional,
+                GLOBAL => Placement::Global {
                     control_plane_region: None,
                 },
-                4 => Placement::Unknown,
+                UNKNOWN => Placement::Unknown,
+                UNPINNED => Placement::Unpinned,
                 _ => Placement::Logical,
             };
             let requirements = spec
@@ -120,7 +134,8 @@ fn build(specs: &[Spec]) -> Snapshot {
                 provider: provider.to_string(),
                 account: None,
                 // Unknown placement sometimes has no region: then it fails with its provider.
-                region: (!(spec.placement == 4 && spec.zones % 2 == 0) && spec.placement != 3)
+                region: (!(spec.placement == UNKNOWN && spec.zones % 2 == 0)
+                    && spec.placement != GLOBAL)
                     .then(|| region.to_string()),
                 kind: "test".into(),
                 name: String::new(),
@@ -174,8 +189,17 @@ fn brute_down(
                     region_down(region.unwrap(), &r.provider)
                         || zones.iter().all(|z| zone_down(z.as_str()))
                 }
-                Placement::Regional | Placement::Unpinned => {
-                    region_down(region.unwrap(), &r.provider)
+                Placement::Regional => region_down(region.unwrap(), &r.provider),
+                // In one zone of its region, but which is unknown: any of the region's
+                // declared zones may be it (none declared: only the region can down it).
+                Placement::Unpinned => {
+                    let region = region.unwrap();
+                    region_down(region, &r.provider)
+                        || snapshot.zones.iter().any(|z| {
+                            z.region == region
+                                && z.provider == r.provider
+                                && zone_down(z.id.as_str())
+                        })
                 }
                 Placement::Global { .. } => provider_down(&r.provider),
                 Placement::Unknown => match region {
@@ -337,6 +361,22 @@ proptest! {
             let ends_at_failure =
                 matches!(last.cause, StepCause::Failed | StepCause::Placement { .. });
             prop_assert!(ends_at_failure, "path of {} ends at {:?}", last.resource, last.cause);
+            if let StepCause::Placement { placement, domains, reason } = &last.cause {
+                // The domains named all failed, and zones that down an unpinned resource say
+                // it is not pinned to one.
+                let failed: BTreeSet<(DomainKind, &str)> = failure
+                    .domains
+                    .iter()
+                    .map(|&d| (estate.domain(d).kind, estate.domain(d).id.as_str()))
+                    .collect();
+                prop_assert!(!domains.is_empty());
+                for d in domains {
+                    prop_assert!(failed.contains(&(d.kind, d.id.as_str())), "{} not failed", d);
+                }
+                let by_zone = domains.iter().all(|d| d.kind == DomainKind::Zone);
+                let unpinned = placement == "unpinned" && by_zone;
+                prop_assert_eq!(reason.as_deref(), unpinned.then_some(NOT_PINNED));
+            }
         }
     }
 
@@ -352,7 +392,12 @@ proptest! {
         let resource_sets = resource_kill_sets(&estate, &comps, &vec![true; estate.len()]);
         check_explained(&estate, &domain_sets, |cause, ix, target| {
             match cause {
-                StepCause::Placement { .. } => prop_assert!(estate.is_lethal(ix, target)),
+                StepCause::Placement { reason, .. } => {
+                    prop_assert!(estate.is_lethal(ix, target));
+                    let unpinned = estate.resource(ix).placement == Placement::Unpinned
+                        && estate.domain(target).kind == DomainKind::Zone;
+                    prop_assert_eq!(reason.as_deref(), unpinned.then_some(NOT_PINNED));
+                }
                 other => prop_assert!(false, "bad end {:?}", other),
             }
             Ok(())

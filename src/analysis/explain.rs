@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::killsets::KillSets;
 use super::propagate::{DownCause, Outcome};
 use crate::graph::{DomainIx, Estate, Group, GroupIx, ResourceIx};
-use crate::model::{PathStep, StepCause};
+use crate::model::{NOT_PINNED, PathStep, StepCause};
 
 /// The step of a path at resource `ix`, down because of `cause`.
 fn step(estate: &Estate, ix: ResourceIx, cause: StepCause) -> PathStep {
@@ -65,9 +65,16 @@ pub fn render_path(path: &[PathStep]) -> String {
                 }
                 text.push(')');
             }
-            StepCause::Placement { placement, domains } => {
+            StepCause::Placement {
+                placement,
+                domains,
+                reason,
+            } => {
                 let names: Vec<String> = domains.iter().map(ToString::to_string).collect();
                 text.push_str(&format!(" [{placement}] ← {} down", names.join(", ")));
+                if let Some(reason) = reason {
+                    text.push_str(&format!(" ({reason})"));
+                }
             }
             StepCause::Failed => text.push_str(" ← failed"),
         }
@@ -85,10 +92,7 @@ pub fn simulated_path(estate: &Estate, outcome: &Outcome, mut ix: ResourceIx) ->
                 break;
             }
             DownCause::Placement(domains) => {
-                let cause = StepCause::Placement {
-                    placement: estate.resource(ix).placement.type_name().to_string(),
-                    domains: domains.iter().map(|&d| estate.domain(d).to_ref()).collect(),
-                };
+                let cause = placement_step(estate, ix, domains);
                 path.push(step(estate, ix, cause));
                 break;
             }
@@ -110,12 +114,23 @@ pub trait Lost: Copy + Ord + Hash {
     fn direct(self, estate: &Estate, ix: ResourceIx) -> Option<StepCause>;
 }
 
+/// The last step of a path: the resource `ix` lost `domains` (all failed) by its placement.
+/// Zones that take an unpinned resource down say why: it is not pinned to a zone. (A failed
+/// region or provider is the whole cause on its own, and is never listed with zones.)
+fn placement_step(estate: &Estate, ix: ResourceIx, domains: &[DomainIx]) -> StepCause {
+    let unpinned = !domains.is_empty() && domains.iter().all(|&d| estate.is_unpinned_loss(ix, d));
+    StepCause::Placement {
+        placement: estate.resource(ix).placement.type_name().to_string(),
+        domains: domains.iter().map(|&d| estate.domain(d).to_ref()).collect(),
+        reason: unpinned.then(|| NOT_PINNED.to_string()),
+    }
+}
+
 impl Lost for DomainIx {
     fn direct(self, estate: &Estate, ix: ResourceIx) -> Option<StepCause> {
-        estate.is_lethal(ix, self).then(|| StepCause::Placement {
-            placement: estate.resource(ix).placement.type_name().to_string(),
-            domains: vec![estate.domain(self).to_ref()],
-        })
+        estate
+            .is_lethal(ix, self)
+            .then(|| placement_step(estate, ix, &[self]))
     }
 }
 

@@ -34,7 +34,11 @@ pub fn components(estate: &Estate) -> Vec<Vec<ResourceIx>> {
         .collect()
 }
 
-/// The single domains whose loss takes each resource down.
+/// The single domains whose loss takes each resource down. A resource's own set is
+/// [`Estate::lethal_domains`]: its home and the home's ancestors, the zone of a one-zone
+/// placement, and for an unpinned resource every declared zone of its region (any one of them
+/// may be the zone it is in), so two unpinned members of one `any_of` group share every zone
+/// and give it no redundancy against any of them.
 pub fn domain_kill_sets(estate: &Estate, components: &[Vec<ResourceIx>]) -> KillSets<DomainIx> {
     solve(estate, components, None, |ix| estate.lethal_domains(ix))
 }

@@ -9,7 +9,7 @@ pub mod propagate;
 use petgraph::visit::Dfs;
 
 use crate::graph::{CriticalService, DomainIx, Estate, ResourceIx};
-pub use concentration::{Concentration, Population, Share};
+pub use concentration::{Concentration, Population, Share, UNPINNED_BUCKET, UnpinnedShare};
 pub use explain::{Explainer, Lost, render_path, simulated_path};
 pub use killsets::{KillSets, components, domain_kill_sets, resource_kill_sets};
 pub use propagate::{DownCause, Failure, Outcome, propagate};

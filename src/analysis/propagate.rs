@@ -4,6 +4,8 @@
 //! domains and resources go down, and a resource goes down when its placement loses its
 //! domains or one of its requirement groups has fewer than `quorum` members up. Each group
 //! keeps a counter of members down, so every edge is looked at once: O(resources + edges).
+//! An unpinned resource loses its placement with any zone of its region: the lost zones are
+//! gathered per region once, so that costs O(domains), not O(resources × zones).
 //!
 //! Requirement cycles: a cycle of resources that need one another stays up unless a failure
 //! reaches it from outside (or from one of its members' own domains). It does not take itself
@@ -11,7 +13,8 @@
 
 use std::collections::VecDeque;
 
-use crate::graph::{DomainIx, Estate, GroupIx, ResourceIx};
+use crate::graph::{DomainIx, Estate, Footing, GroupIx, ResourceIx};
+use crate::model::DomainKind;
 
 /// What fails at the start of a simulation.
 #[derive(Debug, Clone, Default)]
@@ -73,32 +76,9 @@ pub fn propagate(estate: &Estate, failure: &Failure) -> Outcome {
         state.fall(ix, DownCause::Failed);
     }
     if !failure.domains.is_empty() {
+        let zone_losses = zone_losses(estate, &domain_down);
         for (ix, footing) in estate.footing.iter().enumerate() {
-            let home = footing.home.and_then(|home| domain_down[home.index()]);
-            let cause = match home {
-                Some(domain) => Some(vec![domain]),
-                None if !footing.zones.is_empty() => {
-                    let mut by: Vec<DomainIx> = Vec::with_capacity(footing.zones.len());
-                    let all_down =
-                        footing
-                            .zones
-                            .iter()
-                            .all(|&zone| match domain_down[zone.index()] {
-                                Some(domain) => {
-                                    by.push(domain);
-                                    true
-                                }
-                                None => false,
-                            });
-                    all_down.then(|| {
-                        by.sort_unstable();
-                        by.dedup();
-                        by
-                    })
-                }
-                None => None,
-            };
-            if let Some(domains) = cause {
+            if let Some(domains) = placement_loss(footing, &domain_down, &zone_losses) {
                 state.fall(ResourceIx::new(ix), DownCause::Placement(domains));
             }
         }
@@ -119,6 +99,55 @@ pub fn propagate(estate: &Estate, failure: &Failure) -> Outcome {
         order: state.order,
         losses,
     }
+}
+
+/// Per region (by domain index; empty elsewhere), the failed domains that took its zones
+/// down, sorted: what downs an unpinned resource of the region. One pass over the domains, so
+/// no resource looks at its region's zones.
+fn zone_losses(estate: &Estate, domain_down: &[Option<DomainIx>]) -> Vec<Vec<DomainIx>> {
+    let mut losses: Vec<Vec<DomainIx>> = vec![Vec::new(); estate.domains.len()];
+    for (ix, domain) in estate.domains.iter().enumerate() {
+        if let (Some(region), Some(by)) = (domain.parent, domain_down[ix])
+            && domain.kind == DomainKind::Zone
+        {
+            losses[region.index()].push(by);
+        }
+    }
+    for by in &mut losses {
+        by.sort_unstable();
+        by.dedup();
+    }
+    losses
+}
+
+/// The failed domains that take a resource down by its placement, if they do: its home (or
+/// an ancestor); for an unpinned resource, any lost zone of its region; otherwise every one
+/// of its zones.
+fn placement_loss(
+    footing: &Footing,
+    domain_down: &[Option<DomainIx>],
+    zone_losses: &[Vec<DomainIx>],
+) -> Option<Vec<DomainIx>> {
+    if let Some(home) = footing.home {
+        if let Some(domain) = domain_down[home.index()] {
+            return Some(vec![domain]);
+        }
+        // A region without declared zones has no losses here: regional behaviour.
+        let lost = &zone_losses[home.index()];
+        if footing.any_zone && !lost.is_empty() {
+            return Some(lost.clone());
+        }
+    }
+    if footing.zones.is_empty() {
+        return None;
+    }
+    let mut by: Vec<DomainIx> = Vec::with_capacity(footing.zones.len());
+    for &zone in &footing.zones {
+        by.push(domain_down[zone.index()]?);
+    }
+    by.sort_unstable();
+    by.dedup();
+    Some(by)
 }
 
 struct State {

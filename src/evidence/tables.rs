@@ -2,6 +2,7 @@
 
 use std::io;
 
+use crate::analysis::UNPINNED_BUCKET;
 use crate::report::AuditReport;
 
 /// One row per score: provider, region (empty for the provider as a whole), score, grade and
@@ -37,7 +38,9 @@ pub(super) fn scores(report: &AuditReport) -> io::Result<Vec<u8>> {
 
 /// One row per share of every distribution: the scope (`kind id`, empty for the whole
 /// estate), the kind of domain shared over, the population, the domain, its weight and share,
-/// and the distribution's HHI and effective count (repeated on each of its rows).
+/// and the distribution's HHI and effective count (repeated on each of its rows). A zone
+/// distribution with resources deployed without availability zones has one more row, after
+/// its zones, whose domain is the bucket `unpinned`.
 pub(super) fn concentration(report: &AuditReport) -> io::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
@@ -55,14 +58,22 @@ pub(super) fn concentration(report: &AuditReport) -> io::Result<Vec<u8>> {
             .scope
             .as_ref()
             .map_or_else(String::new, |s| format!("{} {}", s.kind, s.id));
-        for share in &distribution.shares {
+        let shares = distribution
+            .shares
+            .iter()
+            .map(|s| (s.domain.id.as_str(), s.weight, s.share));
+        let bucket = distribution
+            .unpinned
+            .iter()
+            .map(|u| (UNPINNED_BUCKET, u.weight, u.share));
+        for (place, weight, share) in shares.chain(bucket) {
             writer.write_record([
                 scope.as_str(),
                 distribution.over.as_str(),
                 distribution.population.as_str(),
-                &share.domain.id,
-                &share.weight.to_string(),
-                &share.share.to_string(),
+                place,
+                &weight.to_string(),
+                &share.to_string(),
                 &distribution.hhi.to_string(),
                 &distribution.effective_count.to_string(),
             ])?;

@@ -117,14 +117,21 @@ pub struct CriticalService {
 }
 
 /// Where a resource lives, in domain indices: it is directly down when `home` (or an
-/// ancestor) fails, or when every one of `zones` is down.
+/// ancestor) fails, when every one of `zones` is down, or — with `any_zone` — when any one
+/// zone of its home region is down.
 #[derive(Debug, Clone, Default)]
 pub struct Footing {
-    /// The region (zonal, multi-zone, regional, unknown with region) or provider (global,
-    /// unknown without region); none for logical resources.
+    /// The region (zonal, multi-zone, regional, unpinned, unknown with region) or provider
+    /// (global, unknown without region); none for logical resources.
     pub home: Option<DomainIx>,
     /// Zones of zonal and multi-zone placements.
     pub zones: Vec<DomainIx>,
+    /// Unpinned placements: in one zone of the home region that nobody chose, so the loss of
+    /// any zone of that region takes the resource down (linchpin cannot know which zone it
+    /// is). The zones are the region's declared ones, [`Estate::zones_of_region`], kept once
+    /// per region rather than per resource. A region that declares no zones has none to
+    /// lose: the resource then fails only with `home`, like a regional one.
+    pub any_zone: bool,
 }
 
 /// The indexed estate.
@@ -134,6 +141,9 @@ pub struct Estate {
     pub domains: Vec<FailureDomain>,
     pub domain_index: HashMap<(DomainKind, String), DomainIx>,
     pub footing: Vec<Footing>,
+    /// The declared zones of each region, by domain index (empty for zones and providers),
+    /// sorted: the loss of any one of them takes the region's unpinned resources down.
+    region_zones: Vec<Vec<DomainIx>>,
     pub groups: Vec<Group>,
     /// Groups of each resource, as a range of positions in `groups` (groups are stored owner
     /// by owner); [`Estate::groups_of`] and [`Estate::group_ixs`] read it.
@@ -196,12 +206,14 @@ impl Estate {
             group_ranges.push(start..groups.len() as u32);
         }
 
+        let region_zones = domains.region_zones();
         let mut estate = Estate {
             snapshot,
             index,
             domains: domains.domains,
             domain_index: domains.index,
             footing,
+            region_zones,
             groups,
             group_ranges,
             graph,
@@ -269,6 +281,22 @@ impl Estate {
         std::iter::successors(Some(ix), |&d| self.domains[d.index()].parent)
     }
 
+    /// The declared zones of a region, sorted; empty for a region that declares none and for
+    /// zones and providers.
+    pub fn zones_of_region(&self, region: DomainIx) -> &[DomainIx] {
+        &self.region_zones[region.index()]
+    }
+
+    /// The zones any one of which takes the resource down by its own placement because it is
+    /// not pinned to a zone: the zones of an unpinned resource's region; empty otherwise.
+    pub fn any_zone(&self, ix: ResourceIx) -> &[DomainIx] {
+        let footing = &self.footing[ix.index()];
+        match footing.home {
+            Some(home) if footing.any_zone => self.zones_of_region(home),
+            _ => &[],
+        }
+    }
+
     /// The single domains whose loss alone takes the resource down by its own placement.
     pub fn lethal_domains(&self, ix: ResourceIx) -> Vec<DomainIx> {
         let footing = &self.footing[ix.index()];
@@ -279,6 +307,7 @@ impl Estate {
         if let [zone] = footing.zones[..] {
             lethal.push(zone);
         }
+        lethal.extend_from_slice(self.any_zone(ix));
         lethal.sort_unstable();
         lethal
     }
@@ -287,9 +316,18 @@ impl Estate {
     pub fn is_lethal(&self, ix: ResourceIx, domain: DomainIx) -> bool {
         let footing = &self.footing[ix.index()];
         footing.zones[..] == [domain]
+            || self.is_unpinned_loss(ix, domain)
             || footing
                 .home
                 .is_some_and(|home| self.ancestry(home).any(|d| d == domain))
+    }
+
+    /// Whether losing `domain` takes the resource down only because it is not pinned to a
+    /// zone: `domain` is a zone of an unpinned resource's region.
+    pub fn is_unpinned_loss(&self, ix: ResourceIx, domain: DomainIx) -> bool {
+        let footing = &self.footing[ix.index()];
+        let d = self.domain(domain);
+        footing.any_zone && d.kind == DomainKind::Zone && d.parent == footing.home
     }
 
     /// A resource by id, or by name when exactly one resource has that name.
@@ -451,6 +489,21 @@ impl DomainTable {
         self.intern(domain)
     }
 
+    /// The zones of each region, by domain index: one pass over the domains. Zones come only
+    /// from the snapshot's declared zones, each under the region (and so the provider) it
+    /// names; region names are unique across providers (the snapshot loader checks it).
+    fn region_zones(&self) -> Vec<Vec<DomainIx>> {
+        let mut zones = vec![Vec::new(); self.domains.len()];
+        for (ix, domain) in self.domains.iter().enumerate() {
+            if domain.kind == DomainKind::Zone
+                && let Some(region) = domain.parent
+            {
+                zones[region.index()].push(DomainIx::new(ix));
+            }
+        }
+        zones
+    }
+
     fn footing(&mut self, resource: &Resource) -> Footing {
         let region = |table: &mut Self| {
             resource
@@ -470,18 +523,29 @@ impl DomainTable {
             Placement::Zonal { .. } | Placement::MultiZone { .. } => Footing {
                 home: region(self),
                 zones: zone_ixs(self),
+                any_zone: false,
             },
-            // Until the any-zone semantics land, an unpinned resource fails with its region.
-            Placement::Regional | Placement::Unpinned => Footing {
+            Placement::Regional => Footing {
                 home: region(self),
-                zones: Vec::new(),
+                ..Footing::default()
             },
+            // Down with any zone of its region: the zones are looked up per region
+            // (`Estate::zones_of_region`), so a region without declared zones makes it fail
+            // with the region alone.
+            Placement::Unpinned => {
+                let home = region(self);
+                Footing {
+                    home,
+                    zones: Vec::new(),
+                    any_zone: home.is_some(),
+                }
+            }
             Placement::Global { .. } => {
                 // A region named by a global resource is still a domain reports can name.
                 region(self);
                 Footing {
                     home: Some(self.provider(&resource.provider)),
-                    zones: Vec::new(),
+                    ..Footing::default()
                 }
             }
             Placement::Unknown => Footing {
@@ -489,7 +553,7 @@ impl DomainTable {
                     Some(region) => region,
                     None => self.provider(&resource.provider),
                 }),
-                zones: Vec::new(),
+                ..Footing::default()
             },
             Placement::Logical => {
                 region(self);

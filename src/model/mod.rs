@@ -15,7 +15,7 @@ mod suppression;
 pub use baseline::{Baseline, BaselineState, FixedFinding};
 pub use domain::{DomainKind, DomainRef};
 pub use finding::{Finding, RuleError, Severity, Suppressed, fingerprint};
-pub use path::{PathStep, StepCause};
+pub use path::{NOT_PINNED, PathStep, StepCause};
 pub use rule::{CheckType, Controls, Docs, Status};
 pub use score::{Deduction, Score};
 pub use snapshot::*;

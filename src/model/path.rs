@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::DomainRef;
 
+/// The reason a zone takes down an unpinned resource: it is in one zone of its region that
+/// nobody chose, so linchpin counts every zone of the region as its own.
+pub const NOT_PINNED: &str = "not pinned to a zone";
+
 /// One link of an explanation: this resource is down because of `cause`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PathStep {
@@ -39,6 +43,11 @@ pub enum StepCause {
     Placement {
         placement: String,
         domains: Vec<DomainRef>,
+        /// Why these domains take it down when its placement does not name them: `not
+        /// pinned to a zone` for an unpinned resource and a zone of its region (it sits in
+        /// one zone nobody chose, so any zone may be the one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// It failed itself (the end of the path).
     Failed,

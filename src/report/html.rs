@@ -272,8 +272,14 @@ fn services(report: &AuditReport, page: &mut String) {
 fn charts(report: &AuditReport, page: &mut String) {
     page.push_str(
         "<section id=\"concentration\"><h2>Concentration</h2>\n<h3>Share of each zone in its region</h3>\n\
-         <p class=\"lead\">Dark: the critical services and what they require; light: every resource. A multi-zone resource counts a fraction in each of its zones.</p>\n",
+         <p class=\"lead\">Dark: the critical services and what they require; light: every resource. A multi-zone resource counts a fraction in each of its zones.",
     );
+    if report.concentration.iter().any(|c| c.unpinned.is_some()) {
+        page.push_str(
+            " A resource deployed without availability zones sits in one zone nobody chose and goes down with any of them: it counts in its region's <em>unpinned</em> bar, in no zone.",
+        );
+    }
+    page.push_str("</p>\n");
     match svg::zone_shares(report) {
         Some(chart) => {
             page.push_str("<div class=\"wide\">");

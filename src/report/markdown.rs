@@ -357,6 +357,8 @@ fn concentration(report: &AuditReport, doc: &mut Doc) {
     }
     // Most concentrated first.
     regions.sort_by(|a, b| b.hhi.total_cmp(&a.hhi).then_with(|| a.scope.cmp(&b.scope)));
+    // The share deployed without availability zones, only when some region has any.
+    let unpinned = regions.iter().any(|c| c.unpinned.is_some());
     let rows = regions
         .into_iter()
         .map(|c| {
@@ -367,21 +369,43 @@ fn concentration(report: &AuditReport, doc: &mut Doc) {
                     format!("{:.0}%", s.share * 100.0),
                 )
             });
-            vec![
-                escape(region, NAME_CHARS),
-                zone,
-                share,
-                format!("{:.0}", c.hhi),
-                format!("{:.2}", c.effective_count),
-            ]
+            let mut row = vec![escape(region, NAME_CHARS), zone, share];
+            if unpinned {
+                row.push(
+                    c.unpinned
+                        .as_ref()
+                        .map_or("–".to_string(), |u| format!("{:.0}%", u.share * 100.0)),
+                );
+            }
+            row.extend([format!("{:.0}", c.hhi), format!("{:.2}", c.effective_count)]);
+            row
         })
         .collect();
-    doc.table(
-        &["Region", "Largest zone", "Share", "HHI", "Effective zones"],
-        &["---", "---", "--:", "--:", "--:"],
-        rows,
-        ROWS_SHOWN,
-    );
+    let (header, align): (&[&str], &[&str]) = if unpinned {
+        (
+            &[
+                "Region",
+                "Largest zone",
+                "Share",
+                "Unpinned",
+                "HHI",
+                "Effective zones",
+            ],
+            &["---", "---", "--:", "--:", "--:", "--:"],
+        )
+    } else {
+        (
+            &["Region", "Largest zone", "Share", "HHI", "Effective zones"],
+            &["---", "---", "--:", "--:", "--:"],
+        )
+    };
+    doc.table(header, align, rows, ROWS_SHOWN);
+    if unpinned {
+        doc.line(
+            "\nUnpinned: the share deployed without availability zones (in one zone nobody \
+             chose, so down with any zone of the region), counted in no zone.",
+        );
+    }
 }
 
 fn coverage_gaps(report: &AuditReport, doc: &mut Doc) {

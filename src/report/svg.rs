@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 
 use super::AuditReport;
 use super::html::escape;
-use crate::analysis::{Concentration, Population};
-use crate::model::DomainKind;
-use crate::view::{Cluster, ViewEdge, ViewNode};
+use crate::analysis::{Concentration, Population, UNPINNED_BUCKET};
+use crate::model::{DomainKind, Placement};
+use crate::view::{Cluster, UNPINNED_NOTE, ViewEdge, ViewNode};
 
 /// Regions drawn in the zone-share chart.
 const REGIONS_DRAWN: usize = 60;
@@ -135,7 +135,9 @@ fn legend(svg: &mut String, y: f64) {
 
 /// Each region's share per zone, for critical dependencies and for all resources: one
 /// `<svg class="chart zone-shares">`, a group per region, a bar per zone and population
-/// (`data-zone` names the zone). `None` when no region has zones.
+/// (`data-zone` names the zone), and after the zones an `unpinned` row (`data-unpinned`) for
+/// the resources deployed without availability zones. `None` when no region has zones or
+/// unpinned resources.
 pub(super) fn zone_shares(report: &AuditReport) -> Option<String> {
     let mut regions: BTreeMap<&str, Pair> = BTreeMap::new();
     for c in &report.concentration {
@@ -221,7 +223,16 @@ fn region_zones(body: &mut String, y: &mut f64, region: &str, pair: &Pair) -> us
     );
     *y += 10.0;
     for (zone, values) in order.iter().take(ZONES_PER_REGION) {
-        zone_bars(body, *y, region, pair, (zone, values));
+        zone_bars(body, *y, region, pair, Place::Zone(zone), values);
+        *y += 26.0;
+    }
+    // Resources deployed without availability zones: one bar of their own, never in a zone.
+    let unpinned: ZoneValues = [pair.critical, pair.all].map(|c| {
+        c.and_then(|c| c.unpinned.as_ref())
+            .map(|u| (u.share, u.weight))
+    });
+    if unpinned.iter().any(Option::is_some) {
+        zone_bars(body, *y, region, pair, Place::Unpinned, &unpinned);
         *y += 26.0;
     }
     body.push_str("</g>");
@@ -229,16 +240,43 @@ fn region_zones(body: &mut String, y: &mut f64, region: &str, pair: &Pair) -> us
     order.len().saturating_sub(ZONES_PER_REGION)
 }
 
-/// One zone's row of the zone-share chart at `y`: its label and a bar per population.
-fn zone_bars(body: &mut String, y: f64, region: &str, pair: &Pair, zone: (&str, &ZoneValues)) {
-    let (zone, values) = zone;
-    let zone_text = escape(zone);
+/// What a row of the zone-share chart stands for.
+#[derive(Clone, Copy)]
+enum Place<'a> {
+    Zone(&'a str),
+    /// The region's resources deployed without availability zones.
+    Unpinned,
+}
+
+/// One row of the zone-share chart at `y` (a zone, or the `unpinned` bucket): its label and
+/// a bar per population.
+fn zone_bars(
+    body: &mut String,
+    y: f64,
+    region: &str,
+    pair: &Pair,
+    place: Place,
+    values: &ZoneValues,
+) {
+    // The label as written (escaped below), the bars' data attribute and title, escaped.
+    let (class, label, data, what) = match place {
+        Place::Zone(zone) => {
+            let escaped = escape(zone);
+            ("zone", zone, format!("data-zone=\"{escaped}\""), escaped)
+        }
+        Place::Unpinned => (
+            "zone unpinned",
+            UNPINNED_BUCKET,
+            "data-unpinned=\"true\"".to_string(),
+            "deployed without availability zones".to_string(),
+        ),
+    };
     let _ = write!(
         body,
-        "<g class=\"zone\"><text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+        "<g class=\"{class}\"><text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
         BAR_X - 8.0,
         y + 15.0,
-        escape(&shorten(zone, 24))
+        escape(&shorten(label, 24))
     );
     for (i, population) in ["critical", "all"].into_iter().enumerate() {
         let Some((share, weight)) = values[i] else {
@@ -256,13 +294,13 @@ fn zone_bars(body: &mut String, y: f64, region: &str, pair: &Pair, zone: (&str, 
         let top = y + 2.0 + 11.0 * i as f64;
         let _ = write!(
             body,
-            "<rect class=\"bar {population}\" data-zone=\"{zone_text}\" x=\"{BAR_X}\" y=\"{top}\" width=\"{width}\" height=\"10\">\
-             <title>{zone_text}: {pc} of the {what} in {r} ({w})</title></rect>\
+            "<rect class=\"bar {population}\" {data} x=\"{BAR_X}\" y=\"{top}\" width=\"{width}\" height=\"10\">\
+             <title>{what}: {pc} of the {counted} in {r} ({w})</title></rect>\
              <text class=\"value\" x=\"{}\" y=\"{}\">{pc}</text>",
             BAR_X + width + 4.0,
             top + 9.0,
             pc = percent(share),
-            what = counting(population),
+            counted = counting(population),
             r = escape(region),
             w = format_weight(weight),
         );
@@ -330,10 +368,13 @@ pub(super) fn hhi(report: &AuditReport) -> Option<String> {
             };
             let width = bar(c.hhi / 10_000.0);
             let top = y + 2.0 + 11.0 * i as f64;
-            let largest = c
+            let mut largest = c
                 .largest()
                 .map(|s| format!("; largest {} {}", s.domain.id, percent(s.share)))
                 .unwrap_or_default();
+            if let Some(bucket) = &c.unpinned {
+                let _ = write!(largest, "; {UNPINNED_BUCKET} {}", percent(bucket.share));
+            }
             let _ = write!(
                 body,
                 "<rect class=\"bar {population}\" x=\"{BAR_X}\" y=\"{top}\" width=\"{width}\" height=\"10\">\
@@ -831,7 +872,9 @@ fn picture_nodes(
         if spof {
             class.push_str(" spof");
         }
-        let zones = if n.placement.zones().is_empty() {
+        let zones = if n.placement == Placement::Unpinned {
+            format!(" ({UNPINNED_NOTE})")
+        } else if n.placement.zones().is_empty() {
             String::new()
         } else {
             format!(" in {}", n.placement.zones().join(", "))

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::{AuditReport, SimulationReport};
-use crate::analysis::{Population, render_path};
+use crate::analysis::{Concentration, Population, render_path};
 use crate::model::{DomainKind, Severity};
 
 /// Findings listed per severity before the rest is summarised.
@@ -59,17 +59,20 @@ fn scores_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         .concentration
         .iter()
         .find(|c| c.scope.is_none() && c.population == Population::All);
-    let mut table = new_table(&[
-        "Provider / region",
-        "Resources",
-        "Zones",
-        "Largest zone",
+    // The `unpinned` column only when some resource is deployed without availability zones.
+    let unpinned = has_unpinned(report);
+    let mut header = vec!["Provider / region", "Resources", "Zones", "Largest zone"];
+    if unpinned {
+        header.push("Unpinned");
+    }
+    header.extend([
         "HHI (zones)",
         "Critical down with one zone",
         "SPOFs",
         "Score",
         "Grade",
     ]);
+    let mut table = new_table(&header);
     // Per (provider, region) and per provider: services down with one zone, SPOF findings.
     let mut exposed: HashMap<(&str, Option<&str>), BTreeSet<&str>> = HashMap::new();
     let mut spofs: HashMap<(&str, Option<&str>), usize> = HashMap::new();
@@ -117,21 +120,50 @@ fn scores_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
             ),
             None => ("0".into(), "-".into(), "-".into()),
         };
-        table.add_row(vec![
+        let mut row = vec![
             label,
             resources
                 .map(|w| format!("{w:.0}"))
                 .unwrap_or_else(|| "0".into()),
             zone_count,
             largest,
+        ];
+        if unpinned {
+            row.push(unpinned_cell(zones));
+        }
+        row.extend([
             hhi,
             exposed.to_string(),
             spofs.to_string(),
             score.score.to_string(),
             score.grade.to_string(),
         ]);
+        table.add_row(row);
     }
     writeln!(out, "Scores\n{table}\n")
+}
+
+/// Whether some zone distribution has an `unpinned` bucket (resources deployed without
+/// availability zones).
+fn has_unpinned(report: &AuditReport) -> bool {
+    report.concentration.iter().any(|c| c.unpinned.is_some())
+}
+
+/// A distribution's `unpinned` bucket as `weight (share)`, `-` when it has none.
+fn unpinned_cell(c: Option<&Concentration>) -> String {
+    match c.and_then(|c| c.unpinned.as_ref()) {
+        Some(bucket) => format!("{} ({})", weight(bucket.weight), percent(bucket.share)),
+        None => "-".into(),
+    }
+}
+
+/// A weight as a resource count: whole when it is, else with two decimals.
+fn weight(weight: f64) -> String {
+    if (weight - weight.round()).abs() < 0.005 {
+        format!("{weight:.0}")
+    } else {
+        format!("{weight:.2}")
+    }
 }
 
 fn services_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
@@ -185,22 +217,20 @@ fn services_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn concentration_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
-    let mut table = new_table(&[
-        "Scope",
-        "Shares of",
-        "Counting",
-        "Largest",
-        "Share",
-        "HHI",
-        "Effective count",
-    ]);
+    let unpinned = has_unpinned(report);
+    let mut header = vec!["Scope", "Shares of", "Counting", "Largest", "Share"];
+    if unpinned {
+        header.push("Unpinned");
+    }
+    header.extend(["HHI", "Effective count"]);
+    let mut table = new_table(&header);
     for c in &report.concentration {
         let scope = c
             .scope
             .as_ref()
             .map_or_else(|| "estate".to_string(), ToString::to_string);
         let largest = c.largest();
-        table.add_row(vec![
+        let mut row = vec![
             scope,
             format!("{}s", c.over),
             match c.population {
@@ -209,9 +239,12 @@ fn concentration_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<
             },
             largest.map(|s| s.domain.id.clone()).unwrap_or_default(),
             largest.map(|s| percent(s.share)).unwrap_or_default(),
-            format!("{:.0}", c.hhi),
-            format!("{:.2}", c.effective_count),
-        ]);
+        ];
+        if unpinned {
+            row.push(unpinned_cell(Some(c)));
+        }
+        row.extend([format!("{:.0}", c.hhi), format!("{:.2}", c.effective_count)]);
+        table.add_row(row);
     }
     writeln!(out, "Concentration\n{table}\n")
 }

@@ -350,6 +350,8 @@ impl<'a> FactBase<'a> {
                     Value::from(attributes)
                 }
                 "placement" => text(r.placement.type_name()),
+                // Only zones a placement names: none for `unpinned`, whose zone nobody chose
+                // (`graph.region_zones` holds the zones any of which takes it down).
                 "zones" => string_list(r.placement.zones()),
                 "zone_names" => string_list(
                     r.placement

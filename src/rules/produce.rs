@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::{Analysis, Concentration, Explainer, Population, Share};
+use crate::analysis::{Analysis, Concentration, Explainer, Population, Share, UNPINNED_BUCKET};
 use crate::graph::{DomainIx, Estate, ResourceIx};
 use crate::model::{
     CoverageStatus, DomainKind, DomainRef, Finding, PathStep, Placement, RuleError, Severity,
-    fingerprint,
+    StepCause, fingerprint,
 };
 use crate::rules::cel_expr::string_list;
 use crate::rules::{
@@ -132,9 +132,7 @@ pub fn cut_set_findings(
             }
             let path = explainer.path(service.resource, domain);
             let broken = broken_requirements(estate, &mut explainer, service.resource, domain);
-            let path_end = path
-                .last()
-                .map_or_else(String::new, |step| format!("{} ({})", step.name, step.kind));
+            let path_end = path.last().map_or_else(String::new, path_end);
             let context = context(vec![
                 ("service", text(svc.label())),
                 ("domain", text(&describe_domain(estate, domain))),
@@ -160,6 +158,20 @@ pub fn cut_set_findings(
     }
 }
 
+/// Where a cut set's path ends, for people: `name (kind)`, and for a resource a zone takes
+/// down because it is not pinned to one, `name (kind, deployed without availability zones)`.
+fn path_end(step: &PathStep) -> String {
+    match &step.cause {
+        StepCause::Placement {
+            reason: Some(_), ..
+        } => format!("{} ({}, {NO_ZONES})", step.name, step.kind),
+        _ => format!("{} ({})", step.name, step.kind),
+    }
+}
+
+/// How findings say that a resource is unpinned.
+const NO_ZONES: &str = "deployed without availability zones";
+
 /// The requirements of `ix` that losing `target` breaks, by name: a `requires` member, or an
 /// `any_of` group as its label (or its members) with how many of them fall.
 fn broken_requirements(
@@ -169,7 +181,12 @@ fn broken_requirements(
     target: DomainIx,
 ) -> Vec<String> {
     let mut broken = Vec::new();
-    if estate.is_lethal(ix, target) {
+    if estate.is_unpinned_loss(ix, target) {
+        broken.push(format!(
+            "{} itself ({NO_ZONES})",
+            estate.resource(ix).label()
+        ));
+    } else if estate.is_lethal(ix, target) {
         broken.push(format!("{} itself", estate.resource(ix).label()));
     }
     for group_ix in estate.group_ixs(ix) {
@@ -182,14 +199,30 @@ fn broken_requirements(
         if (down.len() as u32) < group.losses_to_fail() {
             continue;
         }
+        // Members that all fall only because they are not pinned to a zone: say so (for a
+        // group, it is why it gives no redundancy).
+        let unpinned = explainer
+            .broken(group_ix, target)
+            .iter()
+            .all(|&m| estate.is_unpinned_loss(m, target));
         if group.is_requires {
-            broken.push(down[0].to_string());
+            let note = if unpinned {
+                format!(" ({NO_ZONES})")
+            } else {
+                String::new()
+            };
+            broken.push(format!("{}{note}", down[0]));
         } else {
+            let note = if unpinned {
+                format!(", all {NO_ZONES}")
+            } else {
+                String::new()
+            };
             broken.push(format!(
-                "{} of {} of [{}]",
+                "{} of {} of [{}]{note}",
                 down.len(),
                 group.members.len(),
-                down.join(", ")
+                down.join(", "),
             ));
         }
     }
@@ -334,11 +367,11 @@ fn spof_severity(
         .unwrap_or(managed_severity)
 }
 
-/// A resource in one zone (or nowhere known) is worse as a single point of failure than a
-/// managed multi-zone or regional one.
+/// A resource in one zone (chosen, or not: deployed without availability zones) or nowhere
+/// known is worse as a single point of failure than a managed multi-zone or regional one.
 fn in_one_place(placement: &Placement) -> bool {
     match placement {
-        Placement::Zonal { .. } | Placement::Unknown => true,
+        Placement::Zonal { .. } | Placement::Unpinned | Placement::Unknown => true,
         Placement::MultiZone { zones, .. } => zones.len() < 2,
         _ => false,
     }
@@ -369,12 +402,14 @@ pub fn concentration_findings(
         {
             continue;
         }
-        let Some(largest) = c.largest() else { continue };
-        let breaches = breaches(c, largest, over, thresholds);
+        let Some(largest) = Largest::of(c) else {
+            continue;
+        };
+        let breaches = breaches(c, &largest, over, thresholds);
         if breaches.is_empty() {
             continue;
         }
-        let (provider, region) = scope_provider_region(estate, c, largest);
+        let (provider, region) = scope_provider_region(estate, c, &largest);
         let scope_name = c.scope.as_ref().map_or_else(
             || "the estate".to_string(),
             |s| format!("{} {}", s.kind, s.id),
@@ -383,17 +418,25 @@ pub fn concentration_findings(
         let context = context(vec![
             ("scope", text(&scope_name)),
             ("over", text(over.as_str())),
-            ("largest", text(&largest.domain.id)),
+            ("largest", text(largest.id)),
+            (
+                "largest_unpinned",
+                cel::Value::Bool(largest.domain.is_none()),
+            ),
             (
                 "share_percent",
                 cel::Value::Float((largest.share * 100.0).round()),
+            ),
+            (
+                "unpinned_percent",
+                cel::Value::Float((c.unpinned_share() * 100.0).round()),
             ),
             ("hhi", cel::Value::Float(c.hhi.round())),
             ("effective_count", cel::Value::Float(c.effective_count)),
             ("domains", cel::Value::Int(c.shares.len() as i64)),
             ("breaches", string_list(&breaches)),
         ]);
-        let mut domains = vec![largest.domain.clone()];
+        let mut domains: Vec<DomainRef> = largest.domain.into_iter().cloned().collect();
         domains.extend(c.scope.clone());
         sink.emit(
             rule,
@@ -412,10 +455,41 @@ pub fn concentration_findings(
     }
 }
 
+/// The largest place of a distribution: its largest domain, or the `unpinned` bucket of a
+/// zone distribution when that holds more (resources deployed without availability zones all
+/// go down with any one zone, so the bucket is judged like a zone).
+struct Largest<'a> {
+    /// The domain's id, or `unpinned`.
+    id: &'a str,
+    share: f64,
+    /// `None` for the `unpinned` bucket.
+    domain: Option<&'a DomainRef>,
+}
+
+impl<'a> Largest<'a> {
+    fn of(c: &'a Concentration) -> Option<Largest<'a>> {
+        let domain = c.largest().map(|s: &'a Share| Largest {
+            id: &s.domain.id,
+            share: s.share,
+            domain: Some(&s.domain),
+        });
+        match (&c.unpinned, domain) {
+            (Some(bucket), domain) if domain.as_ref().is_none_or(|d| bucket.share > d.share) => {
+                Some(Largest {
+                    id: UNPINNED_BUCKET,
+                    share: bucket.share,
+                    domain: None,
+                })
+            }
+            (_, domain) => domain,
+        }
+    }
+}
+
 /// How a distribution breaks the thresholds (max share, max HHI, min domains), in words.
 fn breaches(
     c: &Concentration,
-    largest: &Share,
+    largest: &Largest,
     over: DomainKind,
     thresholds: (Option<f64>, Option<f64>, Option<usize>),
 ) -> Vec<String> {
@@ -424,11 +498,13 @@ fn breaches(
     if let Some(limit) = max_share
         && largest.share > limit
     {
+        let place = match largest.domain {
+            Some(domain) => format!("in {over} {}", domain.id),
+            None => NO_ZONES.to_string(),
+        };
         breaches.push(format!(
-            "{:.0}% in {} {} (limit {:.0}%)",
+            "{:.0}% {place} (limit {:.0}%)",
             largest.share * 100.0,
-            over,
-            largest.domain.id,
             limit * 100.0
         ));
     }
@@ -454,7 +530,7 @@ fn breaches(
 fn scope_provider_region(
     estate: &Estate,
     c: &Concentration,
-    largest: &Share,
+    largest: &Largest,
 ) -> (String, Option<String>) {
     match &c.scope {
         Some(scope) if scope.kind == DomainKind::Region => (
@@ -465,7 +541,7 @@ fn scope_provider_region(
             Some(scope.id.clone()),
         ),
         Some(scope) => (scope.id.clone(), None),
-        None => (largest.domain.id.clone(), None),
+        None => (largest.id.to_string(), None),
     }
 }
 

@@ -3,7 +3,6 @@
 use std::io::{self, Write};
 
 use super::{Tree, View};
-use crate::model::Placement;
 
 /// A double-quoted DOT string.
 fn dot_quote(text: &str) -> String {
@@ -41,11 +40,9 @@ pub fn dot(view: &View, out: &mut dyn Write) -> io::Result<()> {
         } else {
             ""
         };
-        let zones = if let Placement::MultiZone { zones, .. } = &n.placement {
-            format!("\n{}", zones.join(", "))
-        } else {
-            String::new()
-        };
+        let zones = n
+            .zone_note()
+            .map_or_else(String::new, |note| format!("\n{note}"));
         writeln!(
             out,
             "{indent}n{i} [label={}, tooltip={}{style}];",

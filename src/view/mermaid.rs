@@ -3,7 +3,6 @@
 use std::io::{self, Write};
 
 use super::{Tree, View};
-use crate::model::Placement;
 
 /// Text for a Mermaid label inside double quotes: quotes and markup as entity codes.
 fn mermaid_text(text: &str) -> String {
@@ -30,11 +29,9 @@ pub fn mermaid(view: &View, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "flowchart LR")?;
     let node = |out: &mut dyn Write, indent: &str, i: usize| -> io::Result<()> {
         let n = &view.nodes[i];
-        let zones = if let Placement::MultiZone { zones, .. } = &n.placement {
-            format!("<br/>{}", mermaid_text(&zones.join(", ")))
-        } else {
-            String::new()
-        };
+        let zones = n
+            .zone_note()
+            .map_or_else(String::new, |note| format!("<br/>{}", mermaid_text(&note)));
         writeln!(
             out,
             "{indent}n{i}[\"{}<br/><small>{}</small>{zones}\"]",

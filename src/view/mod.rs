@@ -29,9 +29,24 @@ pub struct ViewNode {
     pub critical: bool,
 }
 
+/// What drawings write on an unpinned node: it is drawn in its region because it has no zone
+/// of its own, and any zone of the region may be the one it is in.
+pub const UNPINNED_NOTE: &str = "unpinned: no zone chosen";
+
 impl ViewNode {
-    /// The innermost failure domain the node is drawn in: its zone when zonal, else its region,
-    /// else its provider (`None` for logical resources, drawn outside every cluster).
+    /// The line drawings add under the kind about the node's zones: the zones of a multi-zone
+    /// placement, or [`UNPINNED_NOTE`] for an unpinned one.
+    pub fn zone_note(&self) -> Option<String> {
+        match &self.placement {
+            Placement::MultiZone { zones, .. } => Some(zones.join(", ")),
+            Placement::Unpinned => Some(UNPINNED_NOTE.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The innermost failure domain the node is drawn in: its zone when zonal, else its region
+    /// (unpinned resources included: their zone is unknown), else its provider (`None` for
+    /// logical resources, drawn outside every cluster).
     pub fn cluster(&self) -> Option<Cluster<'_>> {
         match (&self.placement, &self.region) {
             (Placement::Logical, _) => None,
