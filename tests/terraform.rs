@@ -3,6 +3,8 @@
 //! follow the shapes the writers produce (Terraform 0.12.0's early v4, 1.x, show -json of a
 //! state and of a plan, a 0.11 v3 state).
 
+mod common;
+
 use std::path::Path;
 
 use linchpin::sources::terraform::{DocumentKind, IndexKey, Instance, read_str};
@@ -249,4 +251,34 @@ fn import_accounts_for_every_instance() {
             println!("{}", serde_json::to_string_pretty(&snapshot).unwrap());
         }
     }
+}
+
+/// `generate --terraform` writes a state the reader takes, of the asked size.
+#[test]
+fn generate_writes_a_terraform_state_of_the_asked_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.tfstate");
+    let out = common::linchpin(&[
+        "generate",
+        "--terraform",
+        "--resources",
+        "2000",
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doc = read_str(&text, "big.tfstate").unwrap();
+    let managed = doc.instances.iter().filter(|i| !i.data).count();
+    assert!((2000..2100).contains(&managed), "{managed}");
+    let providers: std::collections::BTreeSet<&str> =
+        doc.instances.iter().map(|i| i.provider.as_str()).collect();
+    assert!(
+        providers.is_superset(&["aws", "google", "azurerm"].into()),
+        "{providers:?}"
+    );
 }

@@ -1,4 +1,5 @@
-//! `linchpin generate`: write a synthetic snapshot, for benchmarks and trials.
+//! `linchpin generate`: write a synthetic snapshot (or Terraform state), for benchmarks and
+//! trials.
 
 use std::path::PathBuf;
 
@@ -10,7 +11,8 @@ use super::exit::Exit;
 
 /// Write a synthetic estate snapshot of about N resources (deterministic per seed): VPCs,
 /// subnets, NAT gateways, load-balanced fleets skewed to one zone, databases and business
-/// functions that call one another.
+/// functions that call one another. With `--terraform`, a Terraform state (v4) of about N
+/// resource instances across AWS, Google Cloud and Azure instead, for `--terraform` trials.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// How many resources (at least).
@@ -19,12 +21,25 @@ pub struct GenerateArgs {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Write a Terraform state of about N managed instances (AWS, Google Cloud and Azure
+    /// cells) instead of a snapshot.
+    #[arg(long)]
+    terraform: bool,
     /// Where to write the snapshot (atomically); `-` for stdout.
     #[arg(long, value_name = "FILE")]
     output: PathBuf,
 }
 
 pub fn run(args: &GenerateArgs) -> anyhow::Result<Exit> {
+    if args.terraform {
+        let state = linchpin::sources::terraform::synth::state(args.resources, args.seed);
+        super::output::write_output(Some(&args.output), |out| {
+            out.write_all(state.as_bytes())?;
+            out.write_all(b"\n")
+        })
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+        return Ok(Exit::Clean);
+    }
     let Ok(snapshot) = Synthetic {
         resources: args.resources,
         seed: args.seed,

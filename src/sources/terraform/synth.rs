@@ -166,7 +166,7 @@ fn aws_cell(out: &mut Vec<Value>, cell: usize, seed: u64) -> usize {
     n += block(out, &module, "aws", "aws_db_instance", "ledger", 1, |_| {
         json!({"id": format!("db-{cell:08x}"), "identifier": format!("ledger-{cell}"),
                "arn": format!("arn:aws:rds:ap-northeast-1:{account}:db:ledger-{cell}"),
-               "engine": "postgres", "multi_az": cell % 2 == 0, "availability_zone": AWS_ZONES[0].0,
+               "engine": "postgres", "multi_az": cell.is_multiple_of(2), "availability_zone": AWS_ZONES[0].0,
                "db_subnet_group_name": format!("db-{cell}")})
     });
     n += block(out, &module, "aws", "aws_db_subnet_group", "db", 1, |_| {
@@ -246,7 +246,7 @@ fn gcp_cell(out: &mut Vec<Value>, cell: usize, _seed: u64) -> usize {
                "region": "us-central1", "database_version": "POSTGRES_15",
                "self_link": format!("https://sqladmin.googleapis.com/sql/v1beta4/projects/bench/instances/db-{cell}"),
                "settings": [{"tier": "db-custom-2-7680",
-                             "availability_type": if cell % 2 == 0 { "REGIONAL" } else { "ZONAL" },
+                             "availability_type": if cell.is_multiple_of(2) { "REGIONAL" } else { "ZONAL" },
                              "location_preference": [{"zone": zones[0], "secondary_zone": ""}]}]})
         },
     );
