@@ -282,3 +282,72 @@ fn generate_writes_a_terraform_state_of_the_asked_size() {
         "{providers:?}"
     );
 }
+
+/// In a plan, a new instance in a new subnet has no `subnet_id` until apply; the plan's
+/// configuration still names the subnet, and the import keeps the edge.
+#[test]
+fn a_plan_keeps_edges_to_resources_it_creates() {
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "terraform_version": "1.9.5",
+        "planned_values": {"root_module": {"child_modules": [{
+            "address": "module.net",
+            "resources": [
+                {"address": "module.net.aws_subnet.b[0]", "mode": "managed", "type": "aws_subnet",
+                 "name": "b", "index": 0, "provider_name": "registry.terraform.io/hashicorp/aws",
+                 "values": {"availability_zone": "ap-northeast-1c", "vpc_id": "vpc-01"}},
+                {"address": "module.net.aws_instance.web[0]", "mode": "managed",
+                 "type": "aws_instance", "name": "web", "index": 0,
+                 "provider_name": "registry.terraform.io/hashicorp/aws",
+                 "values": {"instance_type": "t3.small"}}
+            ]}]}},
+        "resource_changes": [
+            {"address": "module.net.aws_subnet.b[0]", "mode": "managed", "type": "aws_subnet",
+             "name": "b", "index": 0, "change": {"actions": ["create"], "before": null,
+             "after": {"availability_zone": "ap-northeast-1c"}, "after_unknown": {"id": true, "arn": true}}},
+            {"address": "module.net.aws_instance.web[0]", "mode": "managed", "type": "aws_instance",
+             "name": "web", "index": 0, "change": {"actions": ["create"], "before": null,
+             "after": {"instance_type": "t3.small"},
+             "after_unknown": {"id": true, "subnet_id": true, "availability_zone": true}}}
+        ],
+        "configuration": {"root_module": {"module_calls": {"net": {"source": "./net", "module": {
+            "resources": [
+                {"address": "aws_subnet.b", "mode": "managed", "type": "aws_subnet", "name": "b",
+                 "expressions": {"availability_zone": {"constant_value": "ap-northeast-1c"}},
+                 "count_expression": {"constant_value": 1}},
+                {"address": "aws_instance.web", "mode": "managed", "type": "aws_instance",
+                 "name": "web", "count_expression": {"constant_value": 1},
+                 "expressions": {"subnet_id": {"references": ["aws_subnet.b[0].id", "aws_subnet.b[0]", "aws_subnet.b"]},
+                                 "instance_type": {"constant_value": "t3.small"}}}
+            ]}}}}}
+    });
+    let doc = read_str(&plan.to_string(), "plan.json").unwrap();
+    let snapshot = linchpin::sources::terraform::import(&[linchpin::sources::terraform::File {
+        origin: "plan.json",
+        instances: &doc.instances,
+    }]);
+    let instance = snapshot
+        .resources
+        .iter()
+        .find(|r| r.kind == "aws:ec2:instance")
+        .unwrap();
+    assert_eq!(instance.id, "module.net.aws_instance.web[0]");
+    let needs: Vec<&str> = instance
+        .requirements
+        .iter()
+        .flat_map(|g| g.members())
+        .map(String::as_str)
+        .collect();
+    assert_eq!(needs, ["module.net.aws_subnet.b[0]"], "{snapshot:#?}");
+    // Only the VPC, which is in no file, is a dangling reference.
+    let dangling: Vec<&str> = snapshot
+        .coverage
+        .iter()
+        .filter(|c| c.operation == "references")
+        .filter_map(|c| c.error.as_deref())
+        .collect();
+    assert!(
+        dangling.len() == 1 && dangling[0].contains("vpc-01") && !dangling[0].contains("planned"),
+        "{dangling:?}"
+    );
+}

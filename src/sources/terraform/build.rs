@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::json;
 
 use super::attrs::Attrs;
+use super::planned::PLANNED;
 use super::read::Instance;
 use super::{aws, azure, gcp};
 use crate::model::{
@@ -81,6 +82,11 @@ pub struct Index<'a> {
 /// cloud distinguishes ids by case alone), Google API URLs reduced to their resource path.
 pub fn key(reference: &str) -> String {
     let text = reference.trim();
+    // An instance a plan creates has no id yet: whatever a table built around its placeholder
+    // (`arn:…:subnet/tf-planned:aws_subnet.a`) refers to the instance the placeholder names.
+    if let Some(at) = text.find(PLANNED) {
+        return text[at..].to_lowercase();
+    }
     let text = text
         .strip_prefix("https://www.googleapis.com/")
         .or_else(|| text.strip_prefix("https://compute.googleapis.com/"))
@@ -101,7 +107,13 @@ pub fn key(reference: &str) -> String {
 
 /// The key of a Terraform address within one file (addresses repeat across files).
 pub fn address_key(file: usize, address: &str) -> String {
-    format!("tf:{file}:{address}")
+    key(&format!("tf:{file}:{address}"))
+}
+
+/// The key of the id placeholder a plan's instance gets before apply (see
+/// [`super::planned`]).
+fn planned_key(address: &str) -> String {
+    key(&format!("{PLANNED}{address}"))
 }
 
 impl<'a> Index<'a> {
@@ -149,6 +161,10 @@ impl<'a> Index<'a> {
             index
                 .by_key
                 .insert(address_key(entry.file, &entry.instance.address), at);
+            index
+                .by_key
+                .entry(planned_key(&entry.instance.address))
+                .or_insert(at);
             let attrs = entry.attrs();
             for name in ["id", "arn", "self_link"] {
                 if let Some(value) = attrs.str(name) {
@@ -487,6 +503,9 @@ fn assemble(
         }
         at_key
             .entry(address_key(file, &entry.instance.address))
+            .or_insert(at);
+        at_key
+            .entry(planned_key(&entry.instance.address))
             .or_insert(at);
         tallies[file].resources += 1;
         resources.push(m.resource);

@@ -8,6 +8,7 @@ mod aws;
 mod azure;
 pub mod build;
 mod gcp;
+mod planned;
 pub mod read;
 pub mod synth;
 

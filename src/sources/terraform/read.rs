@@ -152,6 +152,8 @@ struct Whole {
     prior_state: Option<ShowState>,
     #[serde(default)]
     resource_changes: Option<Vec<ShowChange>>,
+    #[serde(default)]
+    configuration: Option<super::planned::Configuration>,
 }
 
 /// Read a Terraform state, or `terraform show -json` of a state or plan.
@@ -187,11 +189,16 @@ pub fn read_str(text: &str, origin: &str) -> Result<Document, ReadError> {
     let (instances, prior, changes) = match kind {
         DocumentKind::State => (state_instances(whole.resources), Vec::new(), Vec::new()),
         DocumentKind::ShowState => (module_instances(whole.values), Vec::new(), Vec::new()),
-        DocumentKind::Plan => (
-            module_instances(whole.planned_values),
-            module_instances(whole.prior_state.and_then(|s| s.values)),
-            plan_changes(whole.resource_changes),
-        ),
+        DocumentKind::Plan => {
+            let mut planned = module_instances(whole.planned_values);
+            let (changes, unknown) = plan_changes(whole.resource_changes);
+            super::planned::fill(&mut planned, &unknown, whole.configuration);
+            (
+                planned,
+                module_instances(whole.prior_state.and_then(|s| s.values)),
+                changes,
+            )
+        }
     };
     Ok(Document {
         kind,
@@ -431,18 +438,34 @@ struct ShowChange {
 struct ChangeBody {
     #[serde(default)]
     actions: Option<Vec<String>>,
+    #[serde(default)]
+    after_unknown: Option<Value>,
 }
 
-/// A plan's changes, address and actions.
-fn plan_changes(changes: Option<Vec<ShowChange>>) -> Vec<Change> {
-    changes
+/// A plan's changes (address and actions), and what each leaves unknown until apply.
+fn plan_changes(changes: Option<Vec<ShowChange>>) -> (Vec<Change>, Vec<super::planned::Unknown>) {
+    let mut unknown = Vec::new();
+    let changes = changes
         .unwrap_or_default()
         .into_iter()
-        .map(|c| Change {
-            address: c.address,
-            actions: c.change.and_then(|b| b.actions).unwrap_or_default(),
+        .map(|c| {
+            let (actions, after_unknown) = match c.change {
+                Some(body) => (body.actions.unwrap_or_default(), body.after_unknown),
+                None => (Vec::new(), None),
+            };
+            if let Some(after_unknown) = after_unknown.filter(Value::is_object) {
+                unknown.push(super::planned::Unknown {
+                    address: c.address.clone(),
+                    after_unknown,
+                });
+            }
+            Change {
+                address: c.address,
+                actions,
+            }
         })
-        .collect()
+        .collect();
+    (changes, unknown)
 }
 
 /// Every resource of a module tree, the root first, each child module after its parent.
