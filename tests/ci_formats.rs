@@ -6,12 +6,12 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use common::sarif::{sarif_validator, schema_errors};
 use common::{json, linchpin};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::Value;
 
-const SARIF_SCHEMA: &str = include_str!("data/schemas/sarif-schema-2.1.0.json");
 const DEMO_URI: &str = "examples/demo-snapshot.json";
 const FINGERPRINT_KEY: &str = "linchpinFinding/v1";
 
@@ -75,21 +75,6 @@ why_it_is_a_risk = "It is not; the condition fails to evaluate."
 how_to_fix = "Nothing to fix."
 example = "any instance"
 "#;
-
-fn sarif_validator() -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(SARIF_SCHEMA).expect("the SARIF schema is JSON");
-    jsonschema::draft4::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the SARIF schema compiles")
-}
-
-fn schema_errors(validator: &jsonschema::Validator, document: &Value) -> Vec<String> {
-    validator
-        .iter_errors(document)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect()
-}
 
 /// The special estate, its config and the failing rule, written under a temp dir.
 struct Scenario {

@@ -66,6 +66,10 @@ fn help_texts() {
         insta::assert_snapshot!(format!("help-{command}"), help(&[command, "--help"]));
     }
     insta::assert_snapshot!("help-crawl-aws", help(&["crawl", "aws", "--help"]));
+    insta::assert_snapshot!(
+        "help-crawl-terraform",
+        help(&["crawl", "terraform", "--help"])
+    );
     for command in ["list", "explain", "check"] {
         insta::assert_snapshot!(
             format!("help-rules-{command}"),

@@ -1,12 +1,15 @@
 //! `linchpin audit`: scores, concentration, cut sets, SPOFs and findings.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
+use linchpin::graph::Estate;
 use linchpin::judge::config;
-use linchpin::model::Severity;
-use linchpin::report::Format;
+use linchpin::model::{BaselineState, Finding, Severity};
+use linchpin::report::{AuditReport, CodeLocation, Format};
+use linchpin::sources::declarations::Declarations;
 
 use super::exit::Exit;
 use super::formats::AuditFormat;
@@ -15,6 +18,12 @@ use super::{EstateArgs, RuleArgs};
 /// Audit an estate: per provider and region, the scores, concentration, the single zones,
 /// regions, providers and resources that stop critical services, and findings with why and how
 /// to fix them.
+///
+/// A Terraform plan (`terraform show -json plan.out > plan.json`, then `--terraform
+/// plan.json`) is audited as its planned estate, and each finding is marked new or unchanged
+/// against the plan's prior state automatically, as --baseline does with a report: `--fail-on-new
+/// high` then fails a change that introduces a high finding, and passes one that does not.
+/// An explicit --baseline takes the place of the prior state.
 #[derive(Debug, Args)]
 #[command(after_help = super::exit::AUDIT.render())]
 pub struct AuditArgs {
@@ -23,13 +32,18 @@ pub struct AuditArgs {
     #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
     fail_on: FailOn,
     /// Compare with a previous JSON report (`audit --format json`): each finding is marked new
-    /// or unchanged by its fingerprint, and the report lists the fixed ones.
+    /// or unchanged by its fingerprint, and the report lists the fixed ones. A Terraform plan
+    /// is compared with its own prior state without it; given with a plan, this report is
+    /// compared with instead.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// With --baseline: exit 1 when a new unsuppressed finding at or above this severity
-    /// exists: critical, high, medium, low, info, or never.
-    #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on, requires = "baseline")]
+    /// Exit 1 when a new unsuppressed finding at or above this severity exists: critical,
+    /// high, medium, low, info, or never. New against --baseline, or, for a Terraform plan
+    /// (--terraform plan.json), against the plan's prior state: the findings the plan would
+    /// introduce.
+    #[arg(long, value_name = "SEVERITY", default_value = "never", value_parser = parse_fail_on)]
     fail_on_new: FailOn,
+
     /// Print how each score is derived, rule by rule (in the table report; on stderr with
     /// other formats, so machine-readable output stays clean).
     #[arg(long)]
@@ -57,6 +71,11 @@ pub struct AuditOutput {
     /// creating DIR. Every report is rendered before any file is written.
     #[arg(long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
+    /// Point SARIF results at the `.tf` file and line that declares each Terraform resource
+    /// (found by its address in the `*.tf` files under DIR, local modules followed), so code
+    /// scanning annotates the code; a result whose resource is not found keeps its location.
+    #[arg(long, value_name = "DIR")]
+    tf_dir: Option<PathBuf>,
 }
 
 impl AuditOutput {
@@ -124,17 +143,56 @@ pub fn parse_fail_on(text: &str) -> Result<FailOn, String> {
 
 pub fn run(args: &AuditArgs) -> anyhow::Result<Exit> {
     super::check_distinct(&args.estate, args.output.output.as_deref())?;
+    let fails_on_new = matches!(args.fail_on_new, FailOn::AtOrAbove(_));
+    if fails_on_new && args.baseline.is_none() && !args.estate.may_hold_plan() {
+        anyhow::bail!("--fail-on-new needs --baseline FILE, or a Terraform plan (--terraform)");
+    }
     let baseline = match &args.baseline {
         Some(path) => Some(linchpin::drift::load_report(path).context("--baseline")?),
         None => None,
     };
+    let declarations =
+        match &args.output.tf_dir {
+            Some(dir) => Some(Declarations::scan(dir).with_context(|| {
+                format!("--tf-dir {}: cannot read the directory", dir.display())
+            })?),
+            None => None,
+        };
     let (pack, config) = args.rules.load()?;
-    let estate = args.estate.load(&config.critical)?;
-    let mut report =
-        linchpin::judge::audit::run(&estate, &pack, &config, &args.rules.rules, config::today());
-    report.estate.input = args.estate.input();
-    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
-        linchpin::drift::mark(&mut report, baseline, &path.display().to_string());
+    let (estate, prior) = args.estate.load_with_prior(&config.critical)?;
+    let today = config::today();
+    let audit = |estate: &Estate| {
+        let mut report =
+            linchpin::judge::audit::run(estate, &pack, &config, &args.rules.rules, today);
+        report.estate.input = args.estate.input();
+        report
+    };
+    let mut report = audit(&estate);
+    match (&baseline, &args.baseline, prior) {
+        (Some(baseline), Some(path), prior) => {
+            if let Some(prior) = prior {
+                tracing::info!(
+                    "comparing with --baseline {}, not with {}",
+                    path.display(),
+                    prior.label
+                );
+            }
+            linchpin::drift::mark(&mut report, baseline, &path.display().to_string());
+        }
+        (_, _, Some(prior)) => {
+            let before = audit(&prior.estate);
+            linchpin::drift::mark(&mut report, &before, &prior.label);
+        }
+        _ if fails_on_new => {
+            anyhow::bail!(
+                "--fail-on-new needs --baseline FILE, or a Terraform plan: no file given with \
+                 --terraform is a plan"
+            );
+        }
+        _ => {}
+    }
+    if let Some(declarations) = &declarations {
+        report.code_locations = code_locations(&estate, declarations);
     }
     let explanation: String = report
         .scores
@@ -157,6 +215,16 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Exit> {
             report.rule_errors.len()
         );
     }
+    Ok(exit_code(
+        args,
+        &report,
+        estate.snapshot.coverage_complete(),
+    ))
+}
+
+/// The exit code: findings at or above --fail-on, new ones at or above --fail-on-new (each
+/// listed on stderr), else whether the inventory is complete.
+fn exit_code(args: &AuditArgs, report: &AuditReport, complete: bool) -> Exit {
     let failing = match args.fail_on {
         FailOn::Never => 0,
         FailOn::AtOrAbove(severity) => report.count_at_or_above(severity),
@@ -169,19 +237,90 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Exit> {
     let failing_new = match args.fail_on_new {
         FailOn::Never => 0,
         FailOn::AtOrAbove(severity) => {
-            let count = linchpin::drift::new_at_or_above(&report, severity);
+            let count = linchpin::drift::new_at_or_above(report, severity);
             if count > 0 {
-                eprintln!("linchpin: {count} new finding(s) at or above {severity}");
+                let against = report
+                    .baseline
+                    .as_ref()
+                    .map(|b| format!(" (not in {})", b.file))
+                    .unwrap_or_default();
+                eprintln!("linchpin: {count} new finding(s) at or above {severity}{against}:");
+                list_new(report, severity);
             }
             count
         }
     };
     if failing + failing_new > 0 {
-        Ok(Exit::Findings)
-    } else if !estate.snapshot.coverage_complete() {
+        Exit::Findings
+    } else if !complete {
         eprintln!("linchpin: the inventory is incomplete (see the coverage records); exit code 3");
-        Ok(Exit::Partial)
+        Exit::Partial
     } else {
-        Ok(Exit::Clean)
+        Exit::Clean
     }
+}
+
+/// At most this many new findings are listed on stderr; the report has them all.
+const NEW_LISTED: usize = 20;
+
+/// The new unsuppressed findings at or above `severity`, one line each, most severe first.
+fn list_new(report: &AuditReport, severity: Severity) {
+    let mut new: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.baseline == Some(BaselineState::New)
+                && f.suppressed.is_none()
+                && f.severity >= severity
+        })
+        .collect();
+    new.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    for finding in new.iter().take(NEW_LISTED) {
+        eprintln!(
+            "  {} {}: {}",
+            finding.severity, finding.rule, finding.message
+        );
+    }
+    if new.len() > NEW_LISTED {
+        eprintln!(
+            "  ... and {} more (listed in the report)",
+            new.len() - NEW_LISTED
+        );
+    }
+}
+
+/// Where the configuration declares each resource of Terraform (by its `tf_address`), as a
+/// path relative to the working directory when it is under it.
+fn code_locations(estate: &Estate, declarations: &Declarations) -> BTreeMap<String, CodeLocation> {
+    let cwd = std::env::current_dir().ok();
+    let mut locations = BTreeMap::new();
+    for resource in &estate.snapshot.resources {
+        let Some(address) = resource
+            .attributes
+            .get("tf_address")
+            .and_then(|a| a.as_str())
+        else {
+            continue;
+        };
+        let Some(declared) = declarations.locate(address) else {
+            tracing::debug!("{address}: no declaration found under --tf-dir");
+            continue;
+        };
+        let path = match &cwd {
+            Some(cwd) if declared.file.is_absolute() => declared
+                .file
+                .strip_prefix(cwd)
+                .unwrap_or(&declared.file)
+                .to_path_buf(),
+            _ => declared.file.clone(),
+        };
+        locations.insert(
+            resource.id.clone(),
+            CodeLocation {
+                path: path.to_string_lossy().replace('\\', "/"),
+                line: declared.line,
+            },
+        );
+    }
+    locations
 }

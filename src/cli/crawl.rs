@@ -1,16 +1,19 @@
-//! `linchpin crawl aws`: read AWS accounts and regions into a snapshot file; and the AWS
-//! options `audit --aws` and `simulate --aws` share.
+//! `linchpin crawl aws`: read AWS accounts and regions into a snapshot file, and the AWS
+//! options `audit --aws` and `simulate --aws` share; `linchpin crawl terraform`: import
+//! Terraform state and plans into a snapshot file.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use linchpin::model::{CoverageStatus, Snapshot};
+use linchpin::model::{CoverageRecord, CoverageStatus, Snapshot};
 use linchpin::sources::aws::{self, CrawlOptions};
+use linchpin::sources::state_files::{self, TerraformEstate};
+use linchpin::sources::terraform::DocumentKind;
 
 use super::exit::Exit;
 
-/// Read an estate from a cloud provider into a snapshot.
+/// Read an estate from a cloud provider, or from Terraform state, into a snapshot.
 #[derive(Debug, Args)]
 pub struct CrawlArgs {
     #[command(subcommand)]
@@ -20,6 +23,25 @@ pub struct CrawlArgs {
 #[derive(Debug, Subcommand)]
 enum CrawlSource {
     Aws(CrawlAwsArgs),
+    Terraform(CrawlTerraformArgs),
+}
+
+/// Import Terraform state or plans into a snapshot: AWS, Google Cloud and Azure resources with
+/// their zones, regions and requirement edges.
+///
+/// Reads state v4 (`terraform.tfstate`, `terraform state pull`, any Terraform 0.12–1.x or
+/// OpenTofu) and `terraform show -json` of a state or a plan (a plan gives its planned
+/// estate). All files are one estate: references between them resolve. A summary per file
+/// (instances read, resources made, folded, skipped) and the coverage gaps go to stderr.
+#[derive(Debug, Args)]
+#[command(after_help = super::exit::CRAWL_TERRAFORM.render())]
+pub struct CrawlTerraformArgs {
+    /// The Terraform files; `-` reads standard input.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Write the snapshot to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 /// Crawl AWS with the SDK's credential chain: zones as zone IDs, EC2/VPC, load balancers,
@@ -169,8 +191,101 @@ pub fn write_snapshot(path: Option<&Path>, snapshot: &Snapshot) -> anyhow::Resul
 }
 
 pub fn run(args: &CrawlArgs) -> anyhow::Result<Exit> {
-    let CrawlSource::Aws(args) = &args.source;
-    let snapshot = args.aws.crawl()?;
-    write_snapshot(args.output.as_deref(), &snapshot)?;
-    Ok(Exit::complete_or_partial(snapshot.coverage_complete()))
+    match &args.source {
+        CrawlSource::Aws(args) => {
+            let snapshot = args.aws.crawl()?;
+            write_snapshot(args.output.as_deref(), &snapshot)?;
+            Ok(Exit::complete_or_partial(snapshot.coverage_complete()))
+        }
+        CrawlSource::Terraform(args) => terraform(args),
+    }
+}
+
+fn terraform(args: &CrawlTerraformArgs) -> anyhow::Result<Exit> {
+    if let Some(output) = &args.output
+        && let Some(input) = args.files.iter().find(|f| super::same_file(f, output))
+    {
+        anyhow::bail!(
+            "--output {} is {}, a file being read; write the snapshot elsewhere",
+            output.display(),
+            input.display()
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut estate = state_files::read_files(&args.files)?;
+    // The snapshot says which AWS resources are entry points, as a crawl's does.
+    aws::entry::state_entry_points(&mut estate.snapshot);
+    write_snapshot(args.output.as_deref(), &estate.snapshot)?;
+    eprint!(
+        "{}",
+        terraform_summary(&estate, started.elapsed().as_secs_f64())
+    );
+    Ok(Exit::complete_or_partial(
+        estate.snapshot.coverage_complete(),
+    ))
+}
+
+/// What an import read and made, per file, and its coverage gaps.
+fn terraform_summary(estate: &TerraformEstate, seconds: f64) -> String {
+    let snapshot = &estate.snapshot;
+    let instances: u64 = snapshot.sources.iter().filter_map(|s| s.instances).sum();
+    let mut text = format!(
+        "linchpin: imported {} Terraform file(s): {} resources from {instances} instances in {seconds:.1} s\n",
+        snapshot.sources.len(),
+        snapshot.resources.len(),
+    );
+    for (source, (_, kind)) in snapshot.sources.iter().zip(&estate.files) {
+        let what = match kind {
+            DocumentKind::State => "state",
+            DocumentKind::ShowState => "show -json of a state",
+            DocumentKind::Plan => "plan: its planned estate",
+        };
+        text.push_str(&format!(
+            "  {} ({what}): {} instances, {} resources, {} folded{}, {} skipped{}\n",
+            source.name,
+            source.instances.unwrap_or(0),
+            source.resources.unwrap_or(0),
+            source.folded.values().sum::<u64>(),
+            by_type(&source.folded),
+            source.skipped.values().sum::<u64>(),
+            by_type(&source.skipped),
+        ));
+    }
+    let gaps: Vec<&CoverageRecord> = snapshot
+        .coverage
+        .iter()
+        .filter(|c| c.status == CoverageStatus::Failed)
+        .collect();
+    if !gaps.is_empty() {
+        text.push_str(&format!(
+            "linchpin: {} coverage gap(s); the snapshot lists them:\n",
+            gaps.len()
+        ));
+        for gap in gaps {
+            let scope: Vec<&str> = [
+                gap.provider.as_deref(),
+                gap.account.as_deref(),
+                gap.region.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            text.push_str(&format!(
+                "  {} {}: {}\n",
+                scope.join(" "),
+                gap.operation,
+                gap.error.as_deref().unwrap_or("incomplete")
+            ));
+        }
+    }
+    text
+}
+
+/// ` (aws_route_table_association 3, random_id 1)`, or nothing for no types.
+fn by_type(counts: &std::collections::BTreeMap<String, u64>) -> String {
+    if counts.is_empty() {
+        return String::new();
+    }
+    let listed: Vec<String> = counts.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    format!(" ({})", listed.join(", "))
 }

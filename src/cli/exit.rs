@@ -58,14 +58,17 @@ pub const AUDIT: ExitHelp = ExitHelp(&[
         Exit::Clean,
         "done (no finding at or above --fail-on), inventory complete",
     ),
-    (Exit::Findings, "findings at or above --fail-on"),
+    (
+        Exit::Findings,
+        "findings at or above --fail-on, or new ones at or above --fail-on-new (not in --baseline;\n     for a Terraform plan, not in its prior state)",
+    ),
     (
         Exit::Error,
-        "usage or input error (bad flag, unreadable or invalid snapshot, rule file or config;\n     with --aws, no account readable)",
+        "usage or input error (bad flag, unreadable or invalid snapshot, Terraform file, rule\n     file or config; with --aws, no account readable)",
     ),
     (
         Exit::Partial,
-        "no finding at or above --fail-on, but the inventory is incomplete: some reads failed\n     (coverage records in the report)",
+        "no finding at or above --fail-on, but the inventory is incomplete: some reads failed, or\n     some Terraform resources could not be placed (coverage records in the report)",
     ),
 ]);
 
@@ -82,16 +85,32 @@ pub const CRAWL: ExitHelp = ExitHelp(&[
     ),
 ]);
 
+/// `crawl terraform`.
+pub const CRAWL_TERRAFORM: ExitHelp = ExitHelp(&[
+    (
+        Exit::Clean,
+        "done: every instance placed, every reference resolved",
+    ),
+    (
+        Exit::Error,
+        "usage or input error: a file unreadable or not a Terraform state or plan (named with\n     file:line:column), state version 3 or older; nothing is written",
+    ),
+    (
+        Exit::Partial,
+        "the snapshot is written, with coverage gaps: types linchpin cannot place, zone names\n     no subnet maps to a zone ID, references to resources in none of the files",
+    ),
+]);
+
 /// `simulate`.
 pub const SIMULATE: ExitHelp = ExitHelp(&[
     (Exit::Clean, "done, inventory complete"),
     (
         Exit::Error,
-        "usage or input error (bad flag, unknown zone/region/provider/resource, invalid snapshot;\n     with --aws, no account readable)",
+        "usage or input error (bad flag, unknown zone/region/provider/resource, invalid snapshot\n     or Terraform file; with --aws, no account readable)",
     ),
     (
         Exit::Partial,
-        "done, but the inventory is incomplete: some reads failed (coverage records)",
+        "done, but the inventory is incomplete: some reads failed, or some Terraform resources\n     could not be placed (coverage records)",
     ),
 ]);
 

@@ -30,6 +30,8 @@ use exit::Exit;
 use formats::SimulateFormat;
 use linchpin::rules::RulePack;
 use linchpin::snapshot;
+use linchpin::sources::merge::merge;
+use linchpin::sources::state_files;
 use linchpin::sources::{Demo, Source};
 
 /// Find the linchpins of a cloud estate: the zones, regions, providers and single resources
@@ -64,74 +66,216 @@ enum Command {
 #[command(group(
     clap::ArgGroup::new("source")
         .required(true)
-        .multiple(false)
-        .args(["demo", "snapshot", "aws"])
+        .multiple(true)
+        .args(["demo", "snapshot", "aws", "terraform"])
+))]
+#[command(group(
+    clap::ArgGroup::new("gathered")
+        .multiple(true)
+        .args(["aws", "terraform"])
 ))]
 pub struct EstateArgs {
     /// Use the embedded demo estate: a crypto exchange in AWS Tokyo (ap-northeast-1).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["snapshot", "aws", "terraform"])]
     demo: bool,
     /// Read a snapshot file (`linchpin.snapshot/v1` JSON); `-` reads standard input.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["aws", "terraform"])]
     snapshot: Option<PathBuf>,
     /// Crawl AWS first, with the options listed under AWS (as `linchpin crawl aws`).
     #[arg(long)]
     aws: bool,
+    /// Read Terraform state (`terraform.tfstate`, `terraform state pull`) or `terraform show
+    /// -json` of a state or a plan; `-` reads standard input. Repeatable: all files are one
+    /// estate (references between them resolve); with --aws, the crawl and the files are one
+    /// estate (the same resource once, the crawl's facts first). A plan is read as its planned
+    /// estate; `audit` also compares it with the plan's prior state (see --fail-on-new).
+    #[arg(long = "terraform", value_name = "FILE")]
+    terraform: Vec<PathBuf>,
     #[command(flatten)]
     aws_options: crawl::AwsArgs,
-    /// With --aws: also write the crawled snapshot to FILE, for later audits and evidence.
-    #[arg(long, value_name = "FILE", requires = "aws")]
+    /// With --aws or --terraform: also write the snapshot read (crawled, imported, merged) to
+    /// FILE, for later audits and evidence.
+    #[arg(long, value_name = "FILE", requires = "gathered")]
     save_snapshot: Option<PathBuf>,
 }
 
+/// A Terraform plan's prior estate, and how reports name it.
+pub struct Prior {
+    pub estate: Estate,
+    /// `plan.json#/prior_state`.
+    pub label: String,
+}
+
 impl EstateArgs {
-    /// The snapshot file the estate comes from, as reports name it (see
-    /// `EstateSummary::input`).
+    /// The file the estate comes from, as reports name it (see `EstateSummary::input`): the
+    /// snapshot read or saved, the demo's committed copy, or the one Terraform file read.
     fn input(&self) -> Option<String> {
         match (&self.snapshot, &self.save_snapshot) {
             (Some(path), _) if path.as_os_str() == "-" => None,
             (Some(path), _) | (None, Some(path)) => Some(path.display().to_string()),
             (None, None) if self.demo => Some("examples/demo-snapshot.json".into()),
-            (None, None) => None,
+            (None, None) => match self.terraform.as_slice() {
+                [one] if !self.aws && one.as_os_str() != "-" => Some(one.display().to_string()),
+                _ => None,
+            },
         }
     }
 
+    /// Whether the estate read may hold a Terraform plan (known only once it is read).
+    fn may_hold_plan(&self) -> bool {
+        !self.terraform.is_empty()
+    }
+
+    /// The files the estate is read from, which no output may replace, each with what it is.
+    fn inputs(&self) -> Vec<(&std::path::Path, &'static str)> {
+        let snapshot = self.snapshot.iter().map(|p| (p.as_path(), "the snapshot"));
+        let terraform = self
+            .terraform
+            .iter()
+            .map(|p| (p.as_path(), "a Terraform file"));
+        snapshot
+            .chain(terraform)
+            .filter(|(p, _)| p.as_os_str() != "-")
+            .collect()
+    }
+
     fn load(&self, policy: &CriticalPolicy) -> anyhow::Result<Estate> {
+        let (snapshot, _) = self.read()?;
+        Ok(build(snapshot, policy))
+    }
+
+    /// The estate and, when a Terraform file is a plan, the estate before the plan.
+    fn load_with_prior(&self, policy: &CriticalPolicy) -> anyhow::Result<(Estate, Option<Prior>)> {
+        let (snapshot, prior) = self.read()?;
+        let prior = prior.map(|(snapshot, label)| Prior {
+            estate: build(snapshot, policy),
+            label,
+        });
+        Ok((build(snapshot, policy), prior))
+    }
+
+    /// The snapshot of the estate, and for a plan the prior one with its label.
+    fn read(&self) -> anyhow::Result<(Snapshot, Option<(Snapshot, String)>)> {
         let started = std::time::Instant::now();
         if !self.aws
             && let Some(flag) = self.aws_options.given().first()
         {
             anyhow::bail!("{flag} needs --aws");
         }
-        let mut snapshot: Snapshot = match &self.snapshot {
-            Some(path) => snapshot::load_file(path)?,
-            None if self.aws => {
-                let snapshot = self.aws_options.crawl()?;
-                if let Some(path) = &self.save_snapshot {
-                    crawl::write_snapshot(Some(path), &snapshot)?;
-                }
-                snapshot
-            }
-            None => {
-                let Ok(snapshot) = Source::read(&Demo);
-                snapshot
-            }
+        if let Some(path) = &self.save_snapshot {
+            check_not_input(self, path, "--save-snapshot")?;
+        }
+        // Terraform files are read before any crawl: a bad file stops the run at once.
+        let terraform = if self.terraform.is_empty() {
+            None
+        } else {
+            Some(state_files::read_files(&self.terraform)?)
         };
-        // Snapshots written before the AWS source stated entry points get them here.
-        linchpin::sources::aws::entry::state_entry_points(&mut snapshot);
+        let crawled = if self.aws {
+            Some(self.aws_options.crawl()?)
+        } else {
+            None
+        };
+        let (mut snapshot, prior) = match (crawled, terraform) {
+            (crawled, Some(terraform)) => {
+                let label = prior_label(&terraform.plans());
+                // The import validated its own estates; a merge is checked again.
+                let (snapshot, prior) = match crawled {
+                    Some(crawl) => {
+                        let prior = terraform.prior.map(|p| merge(crawl.clone(), p));
+                        let snapshot = merge(crawl, terraform.snapshot);
+                        valid(&snapshot, "the estate of the crawl and the Terraform files")?;
+                        if let Some(prior) = &prior {
+                            valid(prior, "the estate of the crawl and the plans' prior state")?;
+                        }
+                        (snapshot, prior)
+                    }
+                    None => (terraform.snapshot, terraform.prior),
+                };
+                (snapshot, prior.map(|p| (p, label)))
+            }
+            (Some(crawl), None) => (crawl, None),
+            (None, None) => match &self.snapshot {
+                Some(path) => (snapshot::load_file(path)?, None),
+                None => {
+                    let Ok(snapshot) = Source::read(&Demo);
+                    (snapshot, None)
+                }
+            },
+        };
+        if let Some(path) = &self.save_snapshot {
+            // The saved snapshot says which AWS resources are entry points, as a crawl's does.
+            linchpin::sources::aws::entry::state_entry_points(&mut snapshot);
+            crawl::write_snapshot(Some(path), &snapshot)?;
+        }
         tracing::info!(
             resources = snapshot.resources.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "snapshot loaded"
         );
-        let started = std::time::Instant::now();
-        let estate = Estate::build_with(snapshot, policy);
-        tracing::info!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "graph built"
-        );
-        Ok(estate)
+        Ok((snapshot, prior))
     }
+}
+
+/// The graph of a snapshot, with the entry points stated.
+fn build(mut snapshot: Snapshot, policy: &CriticalPolicy) -> Estate {
+    // Snapshots written before the AWS source stated entry points get them here; so do the
+    // AWS resources of Terraform state.
+    linchpin::sources::aws::entry::state_entry_points(&mut snapshot);
+    let started = std::time::Instant::now();
+    let estate = Estate::build_with(snapshot, policy);
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "graph built"
+    );
+    estate
+}
+
+/// How reports name the estate a plan was made from: `plan.json#/prior_state`.
+fn prior_label(plans: &[&str]) -> String {
+    plans
+        .iter()
+        .map(|plan| format!("{plan}#/prior_state"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Refuse a snapshot that does not validate, listing every problem.
+fn valid(snapshot: &Snapshot, what: &str) -> anyhow::Result<()> {
+    let problems = snapshot::validate(snapshot);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(snapshot::SnapshotError {
+        origin: what.to_string(),
+        problems,
+    }
+    .into())
+}
+
+/// Refuse to write over a file the estate is read from.
+fn check_not_input(
+    estate: &EstateArgs,
+    output: &std::path::Path,
+    flag: &str,
+) -> anyhow::Result<()> {
+    for (input, what) in estate.inputs() {
+        if same_file(input, output) {
+            anyhow::bail!(
+                "{flag} {} is {what} being read; write elsewhere",
+                output.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Two paths that name one existing file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    matches!(
+        (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+        (Ok(a), Ok(b)) if a == b
+    )
 }
 
 /// Which rules run and how: extra rule directories and the config.
@@ -157,16 +301,17 @@ impl RuleArgs {
     }
 }
 
-/// Refuse to write a report over the snapshot it is made from.
+/// Refuse to write a report over a file it is made from (a snapshot, a Terraform file).
 fn check_distinct(estate: &EstateArgs, output: Option<&std::path::Path>) -> anyhow::Result<()> {
-    if let (Some(input), Some(out)) = (&estate.snapshot, output)
-        && let (Ok(a), Ok(b)) = (std::fs::canonicalize(input), std::fs::canonicalize(out))
-        && a == b
-    {
-        anyhow::bail!(
-            "--output {} is the snapshot being read; write the report elsewhere",
-            out.display()
-        );
+    if let Some(out) = output {
+        for (input, what) in estate.inputs() {
+            if same_file(input, out) {
+                anyhow::bail!(
+                    "--output {} is {what} being read; write the report elsewhere",
+                    out.display()
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -120,8 +120,9 @@ impl Tool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EstateSummary {
     /// The snapshot file the estate was read from (`--snapshot`, `--save-snapshot`, or for the
-    /// demo estate its committed copy `examples/demo-snapshot.json`); absent for an unsaved
-    /// crawl. SARIF results point at it when no infrastructure-as-code file is known.
+    /// demo estate its committed copy `examples/demo-snapshot.json`), or the one Terraform
+    /// file it was imported from; absent for an unsaved crawl or several files. SARIF results
+    /// point at it when no infrastructure-as-code file is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
     pub sources: Vec<Source>,
@@ -191,6 +192,20 @@ pub struct AuditReport {
     #[serde(skip)]
     #[schemars(skip)]
     pub catalog: Vec<RuleInfo>,
+    /// Where the code declares each resource (by id), when the run was told where the code is
+    /// (`audit --tf-dir`): SARIF results point there instead of at the snapshot; not part of
+    /// the JSON document.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub code_locations: BTreeMap<String, CodeLocation>,
+}
+
+/// A place in the code that declares a resource: a file (a relative path with `/`
+/// separators, as code scanning expects) and a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeLocation {
+    pub path: String,
+    pub line: u32,
 }
 
 /// What formats need to know about a rule beyond its id.
@@ -323,6 +338,7 @@ impl AuditReport {
             suppressions: Vec::new(),
             baseline: None,
             catalog: Vec::new(),
+            code_locations: BTreeMap::new(),
             picture: crate::view::dependencies(
                 estate,
                 &estate

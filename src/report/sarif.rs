@@ -1,8 +1,9 @@
 //! SARIF 2.1.0: the audit report as one run of a static analysis log, in the subset GitHub
 //! code scanning accepts. Every enabled rule becomes a reporting descriptor with its
 //! documentation and controls; every finding a result with a stable partial fingerprint,
-//! located in the snapshot file (no infrastructure-as-code file is known) and, logically, at
-//! the resources and failure domains involved. Rule errors and incomplete coverage are tool
+//! located at the code that declares its first resource when the run knows it (a `.tf` file
+//! and line, from `audit --tf-dir`), else in the snapshot file, and, logically, at the
+//! resources and failure domains involved. Rule errors and incomplete coverage are tool
 //! execution notifications, so they show on the tool's status page instead of vanishing.
 
 use std::collections::{BTreeMap, HashMap};
@@ -10,7 +11,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{AuditReport, RuleInfo};
+use super::{AuditReport, CodeLocation, RuleInfo};
 use crate::analysis::render_path;
 use crate::model::{
     CheckType, Controls, CoverageRecord, CoverageStatus, DomainKind, DomainRef, Finding, RuleError,
@@ -48,7 +49,10 @@ fn log(report: &AuditReport) -> Log<'_> {
         .iter()
         .zip(&kept)
         .filter(|&(_, &keep)| keep)
-        .map(|(finding, _)| result(finding, rule_index[finding.rule.as_str()], &uri))
+        .map(|(finding, _)| {
+            let at = code_location(finding, &report.code_locations, &uri);
+            result(finding, rule_index[finding.rule.as_str()], at)
+        })
         .collect();
     let left_out = report.findings.len() - results.len();
     let notifications = notifications(report, left_out, &rule_index);
@@ -316,7 +320,32 @@ fn help(rule: &RuleInfo) -> MultiformatMessage {
     }
 }
 
-fn result(finding: &Finding, rule_index: usize, uri: &str) -> SarifResult {
+/// Where a result points: the code that declares the first of the finding's resources whose
+/// declaration is known, else line 1 of the snapshot file.
+fn code_location(
+    finding: &Finding,
+    locations: &BTreeMap<String, CodeLocation>,
+    snapshot_uri: &str,
+) -> PhysicalLocation {
+    match finding.resources.iter().find_map(|id| locations.get(id)) {
+        Some(at) => PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: artifact_uri(&at.path),
+            },
+            region: Region {
+                start_line: at.line.max(1),
+            },
+        },
+        None => PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: snapshot_uri.to_string(),
+            },
+            region: Region { start_line: 1 },
+        },
+    }
+}
+
+fn result(finding: &Finding, rule_index: usize, at: PhysicalLocation) -> SarifResult {
     let names = known_names(finding);
     let mut logical: Vec<LogicalLocation> = finding
         .resources
@@ -351,12 +380,7 @@ fn result(finding: &Finding, rule_index: usize, uri: &str) -> SarifResult {
         level: level(finding.severity),
         message: Message::new(message),
         locations: vec![Location {
-            physical_location: Some(PhysicalLocation {
-                artifact_location: ArtifactLocation {
-                    uri: uri.to_string(),
-                },
-                region: Region { start_line: 1 },
-            }),
+            physical_location: Some(at),
             logical_locations: logical,
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.id.clone())]),

@@ -5,10 +5,16 @@
 //! - [`aws`]: the AWS APIs, through the AWS SDK for Rust;
 //! - [`demo`]: the embedded demo estate (a Tokyo exchange);
 //! - [`synth`]: synthetic estates of any size, for benchmarks and trials;
-//! - [`terraform`]: Terraform state and plans (so far: reading the documents).
+//! - [`terraform`]: Terraform state and plans, for AWS, Google Cloud and Azure; [`state_files`]
+//!   reads them from disk as one estate (and, for a plan, the estate before it);
+//! - [`declarations`]: where a Terraform configuration's `.tf` files declare each resource;
+//! - [`merge`]: one estate from two snapshots of it (an AWS crawl and Terraform state).
 
 pub mod aws;
+pub mod declarations;
 pub mod demo;
+pub mod merge;
+pub mod state_files;
 pub mod synth;
 pub mod terraform;
 

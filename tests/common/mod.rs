@@ -26,3 +26,4 @@ pub fn json(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
 pub mod moto;
+pub mod sarif;
