@@ -11,8 +11,10 @@ use super::exit::Exit;
 
 /// Write a synthetic estate snapshot of about N resources (deterministic per seed): VPCs,
 /// subnets, NAT gateways, load-balanced fleets skewed to one zone, databases and business
-/// functions that call one another. With `--terraform`, a Terraform state (v4) of about N
-/// resource instances across AWS, Google Cloud and Azure instead, for `--terraform` trials.
+/// functions that call one another
+///
+/// With `--terraform`, write a Terraform state (v4) of about N resource instances across AWS,
+/// Google Cloud and Azure instead, to try `--terraform` on.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// How many resources (at least).
