@@ -777,6 +777,15 @@ fn a_crawl_and_a_state_of_the_same_resources_are_one_estate() {
                 }]
             },
             {
+                // In a subnet only the crawl has: the reference resolves to the crawled one.
+                "mode": "managed", "type": "aws_instance", "name": "batch", "provider": aws,
+                "instances": [{
+                    "schema_version": 1,
+                    "attributes": {"id": "i-0000000000batch0", "instance_type": "t3.small",
+                                   "subnet_id": tokyo["private"]["a"]}
+                }]
+            },
+            {
                 "mode": "managed", "type": "google_compute_instance", "name": "replica",
                 "provider": "provider[\"registry.terraform.io/hashicorp/google\"]",
                 "instances": [{
@@ -854,6 +863,28 @@ fn a_crawl_and_a_state_of_the_same_resources_are_one_estate() {
             .iter()
             .any(|r| r["kind"] == "gcp:compute:instance"),
         "the state's other resources join the crawl's"
+    );
+    let batch = resources
+        .iter()
+        .find(|r| r["attributes"]["tf_address"] == "aws_instance.batch")
+        .unwrap();
+    let private_a = format!(
+        "arn:aws:ec2:ap-northeast-1:123456789012:subnet/{}",
+        tokyo["private"]["a"].as_str().unwrap()
+    );
+    assert_eq!(
+        batch["requirements"][0]["requires"],
+        private_a.as_str(),
+        "a state's reference to a crawled subnet resolves to it"
+    );
+    assert!(
+        !snapshot["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["operation"] == "references"),
+        "{}",
+        snapshot["coverage"]
     );
     // The merged snapshot is valid input.
     let again = run(&["audit", "--snapshot", saved.to_str().unwrap()]);

@@ -169,12 +169,20 @@ impl EstateArgs {
         let terraform = if self.terraform.is_empty() {
             None
         } else {
-            Some(state_files::read_files(&self.terraform)?)
+            Some(state_files::read_documents(&self.terraform)?)
         };
         let crawled = if self.aws {
             Some(self.aws_options.crawl()?)
         } else {
             None
+        };
+        // Imported after the crawl, so that references to crawled resources resolve.
+        let terraform = match terraform {
+            Some(documents) => {
+                let beside = crawled.as_ref().map_or(&[][..], |c| &c.resources[..]);
+                Some(state_files::import_documents(&documents, beside)?)
+            }
+            None => None,
         };
         let (mut snapshot, prior) = match (crawled, terraform) {
             (crawled, Some(terraform)) => {

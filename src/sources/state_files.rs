@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diag::line_column;
-use crate::model::Snapshot;
+use crate::model::{Resource, Snapshot};
 use crate::snapshot::{SnapshotError, validate};
 use crate::sources::Source;
 use crate::sources::terraform::{self, Document, DocumentKind, File, ReadError};
@@ -91,6 +91,12 @@ pub fn origin_of(path: &Path) -> String {
 /// Read every file, then import them together (and, when a file is a plan, the prior estate).
 /// Every file is read before anything is imported, so a bad file fails the whole set.
 pub fn read_files(paths: &[PathBuf]) -> Result<TerraformEstate, TerraformError> {
+    import_documents(&read_documents(paths)?, &[])
+}
+
+/// Read every file into its document, without importing: a bad file fails the whole set
+/// before anything else (a crawl) runs.
+pub fn read_documents(paths: &[PathBuf]) -> Result<Vec<(String, Document)>, TerraformError> {
     let mut seen = HashSet::new();
     let mut documents: Vec<(String, Document)> = Vec::with_capacity(paths.len());
     for path in paths {
@@ -110,12 +116,15 @@ pub fn read_files(paths: &[PathBuf]) -> Result<TerraformEstate, TerraformError> 
         );
         documents.push((origin, document));
     }
-    import_documents(&documents)
+    Ok(documents)
 }
 
 /// Import documents already read: the estate they describe and, for plans, the one before.
+/// References to the ids of `beside` (the resources of a crawl the estate will be merged
+/// with) resolve to them rather than dangle.
 pub fn import_documents(
     documents: &[(String, Document)],
+    beside: &[Resource],
 ) -> Result<TerraformEstate, TerraformError> {
     let files: Vec<File<'_>> = documents
         .iter()
@@ -124,7 +133,7 @@ pub fn import_documents(
             instances: &doc.instances,
         })
         .collect();
-    let mut snapshot = terraform::import(&files);
+    let mut snapshot = terraform::import_beside(&files, beside);
     let any_plan = documents
         .iter()
         .any(|(_, doc)| doc.kind == DocumentKind::Plan);
@@ -139,14 +148,19 @@ pub fn import_documents(
                 },
             })
             .collect();
-        let prior = terraform::import(&before);
+        let prior = terraform::import_beside(&before, beside);
         keep_prior_ids(&mut snapshot, &prior);
-        check(&prior, "the prior state of the plan")?;
+        if beside.is_empty() {
+            check(&prior, "the prior state of the plan")?;
+        }
         Some(prior)
     } else {
         None
     };
-    check(&snapshot, "the imported Terraform estate")?;
+    // Beside a crawl, references may name crawled resources: the merged estate is checked.
+    if beside.is_empty() {
+        check(&snapshot, "the imported Terraform estate")?;
+    }
     Ok(TerraformEstate {
         snapshot,
         prior,

@@ -418,6 +418,12 @@ struct Tally {
 
 /// Import every file into one snapshot.
 pub fn import(files: &[File<'_>]) -> Snapshot {
+    import_beside(files, &[])
+}
+
+/// Import every file into one snapshot that will be merged with `beside` (a crawl of the same
+/// estate): references to their ids resolve to them instead of dangling.
+pub fn import_beside(files: &[File<'_>], beside: &[Resource]) -> Snapshot {
     let index = Index::new(files);
     let tables = Tables {
         aws: aws::Facts::prepare(&index),
@@ -456,7 +462,7 @@ pub fn import(files: &[File<'_>]) -> Snapshot {
             }
         }
     }
-    assemble(&index, made, tallies, notes)
+    assemble(&index, made, tallies, notes, beside)
 }
 
 struct Tables {
@@ -471,6 +477,7 @@ fn assemble(
     made: Vec<(Entry<'_>, Made)>,
     mut tallies: Vec<Tally>,
     mut notes: Notes,
+    beside: &[Resource],
 ) -> Snapshot {
     let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
     let mut resources: Vec<Resource> = Vec::with_capacity(made.len());
@@ -510,7 +517,13 @@ fn assemble(
         tallies[file].resources += 1;
         resources.push(m.resource);
     }
-    let ids: Vec<String> = resources.iter().map(|r| r.id.clone()).collect();
+    let mut ids: Vec<String> = resources.iter().map(|r| r.id.clone()).collect();
+    for other in beside {
+        at_key.entry(key(&other.id)).or_insert_with(|| {
+            ids.push(other.id.clone());
+            ids.len() - 1
+        });
+    }
     for resource in &mut resources {
         resolve(resource, &at_key, &ids, &mut notes);
     }
