@@ -332,7 +332,7 @@ fn crawl_terraform_reads_standard_input_and_says_what_is_missing() {
     assert_eq!(snapshot["resources"].as_array().unwrap().len(), 4);
     let summary = stderr(&out);
     assert!(summary.contains("1 coverage gap(s)"), "{summary}");
-    assert!(summary.contains("vpc/vpc-0v1"), "{summary}");
+    assert!(summary.contains("vpc-0v1"), "{summary}");
 }
 
 #[test]

@@ -519,10 +519,17 @@ fn assemble(
     }
     let mut ids: Vec<String> = resources.iter().map(|r| r.id.clone()).collect();
     for other in beside {
-        at_key.entry(key(&other.id)).or_insert_with(|| {
+        let at = *at_key.entry(key(&other.id)).or_insert_with(|| {
             ids.push(other.id.clone());
             ids.len() - 1
         });
+        // States name AWS resources by their short ids (`subnet-0abc`); a crawl by ARN.
+        if let Some(short) = crate::sources::aws::Arn::parse(&other.id)
+            .map(|arn| arn.name())
+            .filter(|name| is_short_aws_id(name))
+        {
+            at_key.entry(key(short)).or_insert(at);
+        }
     }
     for resource in &mut resources {
         resolve(resource, &at_key, &ids, &mut notes);
@@ -546,6 +553,17 @@ fn assemble(
         zones: zones.into_values().collect(),
         resources,
     }
+}
+
+/// An id of the `prefix-hex` form EC2, EFS and their kin give (`subnet-0abc12de`, `i-…`,
+/// `fs-…`): unique enough to stand for its ARN.
+fn is_short_aws_id(name: &str) -> bool {
+    name.split_once('-').is_some_and(|(prefix, hex)| {
+        !prefix.is_empty()
+            && prefix.chars().all(|c| c.is_ascii_lowercase())
+            && hex.len() >= 8
+            && hex.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
 
 /// Requirement members from references to resource ids; a reference to nothing is dropped
