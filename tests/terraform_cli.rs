@@ -607,16 +607,17 @@ fn a_plan_with_a_state_compares_the_plan_and_keeps_the_state_as_it_is() {
 }
 
 #[test]
-#[ignore = "needs the AWS table's aws_db_instance"]
 fn a_plan_that_adds_a_single_az_database_fails_the_pull_request() {
     let out = audit_plan("plan-adds-database.json", "json", &[]);
     assert_eq!(code(&out), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("ledger"), "{}", stderr(&out));
     let report = stdout_json(&out);
+    // The identifier is known before apply, so the new database already has the id (ARN) the
+    // crawler will give it.
     let database = findings_of(
         &report,
         "aws-rds-instance-single-az",
-        "aws_db_instance.ledger",
+        "arn:aws:rds:ap-northeast-1:111122223333:db:ledger",
     );
     assert_eq!(database.len(), 1, "{:#?}", findings(&report));
     assert_eq!(database[0]["baseline"], "new");
