@@ -136,6 +136,8 @@ fn built_in_rules_have_docs_controls_and_references() {
             "analysis"
         } else if rule.id.starts_with("aws-") {
             "aws"
+        } else if rule.id.starts_with("azure-") {
+            "azure"
         } else {
             "graph"
         };

@@ -4,13 +4,14 @@
 //! `azurerm_virtual_machine` `zones` list, `No-Zone`/`Zone-Redundant`, inline subnets, a
 //! flatmap instance). Ground truth: each resource's placement and zones, the zones declared
 //! for unpinned resources, requirement edges whose references differ in case from the ids,
-//! and every instance accounted for.
+//! the rules the estate fires, and every instance accounted for.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use linchpin::graph::Estate;
 use linchpin::model::{DomainKind, Placement, Resource, Snapshot};
+use linchpin::rules::{RulePack, engine};
 use linchpin::sources::terraform::{File, import, read_str};
 use linchpin::{analysis, snapshot};
 
@@ -101,6 +102,38 @@ fn needs(snapshot: &Snapshot, name: &str) -> BTreeMap<String, Vec<String>> {
             .extend(group.members().iter().cloned());
     }
     needs
+}
+
+/// Rule id → the names of the resources its findings are about, for the Azure rules.
+fn azure_findings(snapshot: Snapshot) -> BTreeMap<String, BTreeSet<String>> {
+    let names: BTreeMap<String, String> = snapshot
+        .resources
+        .iter()
+        .map(|r| (r.id.clone(), r.name.clone()))
+        .collect();
+    let estate = Estate::build(snapshot);
+    let analysis = analysis::analyse(&estate);
+    let pack = RulePack::builtin().expect("the built-in pack is valid");
+    let evaluation = engine::run(&pack, &estate, &analysis);
+    assert!(evaluation.errors.is_empty(), "{:?}", evaluation.errors);
+    let mut fired: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for finding in evaluation.findings {
+        if !finding.rule.starts_with("azure-") {
+            continue;
+        }
+        assert!(
+            !finding.message.contains('{'),
+            "{}: unrendered message {}",
+            finding.rule,
+            finding.message
+        );
+        let subject = finding.resources.first().cloned().unwrap_or_default();
+        fired
+            .entry(finding.rule)
+            .or_default()
+            .insert(names.get(&subject).cloned().unwrap_or(subject));
+    }
+    fired
 }
 
 #[test]
@@ -372,6 +405,51 @@ fn references_written_in_another_case_resolve_to_the_resource_ids() {
     assert!(needs(&snapshot, "www")["any record target"][0].ends_with("/loadBalancers/lb-web"));
     assert!(needs(&snapshot, "batch")["any record target"][0].ends_with("/pip-batch"));
     assert!(needs(&snapshot, "pip-batch")["attached to VM"][0].ends_with("/vm-batch"));
+}
+
+#[test]
+fn the_azure_rules_fire_as_designed_on_both_estates() {
+    let set = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>();
+    let modern = azure_findings(import_files(&[MODERN]));
+    let expected = BTreeMap::from([
+        ("azure-vm-no-zone".to_string(), set(&["vm-batch"])),
+        (
+            "azure-vm-availability-set".to_string(),
+            set(&["avset-settlement"]),
+        ),
+        ("azure-lb-basic-sku".to_string(), set(&["lb-settlement"])),
+        (
+            "azure-public-ip-not-zone-redundant".to_string(),
+            set(&["pip-batch", "pip-nat-app"]),
+        ),
+        (
+            "azure-storage-lrs-critical".to_string(),
+            set(&["stexchstatements"]),
+        ),
+        (
+            "azure-flexible-server-no-zone-redundant-ha".to_string(),
+            set(&["pg-reporting"]),
+        ),
+        (
+            "azure-nat-gateway-cross-zone".to_string(),
+            set(&["nat-app"]),
+        ),
+    ]);
+    assert_eq!(modern, expected);
+    let legacy = azure_findings(import_files(&[LEGACY]));
+    let expected = BTreeMap::from([
+        (
+            "azure-sql-database-not-zone-redundant".to_string(),
+            set(&["orders"]),
+        ),
+        ("azure-aks-single-zone".to_string(), set(&["batch"])),
+        ("azure-redis-no-zones".to_string(), set(&["redis-sessions"])),
+        (
+            "azure-app-service-plan-no-zone-redundancy".to_string(),
+            set(&["plan-legacy"]),
+        ),
+    ]);
+    assert_eq!(legacy, expected);
 }
 
 #[test]
