@@ -138,6 +138,8 @@ fn built_in_rules_have_docs_controls_and_references() {
             "aws"
         } else if rule.id.starts_with("gcp-") {
             "gcp"
+        } else if rule.id.starts_with("azure-") {
+            "azure"
         } else {
             "graph"
         };
