@@ -356,7 +356,6 @@ fn unpinned_resources_declare_every_zone_of_their_region() {
 }
 
 #[test]
-#[ignore = "needs unpinned semantics"]
 fn an_unpinned_vm_is_cut_by_any_zone_of_its_region() {
     let snapshot = import_files(&[MODERN]);
     let batch = by_name(&snapshot, "vm-batch").id.clone();
