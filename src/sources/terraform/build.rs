@@ -531,8 +531,8 @@ fn assemble(
             at_key.entry(key(short)).or_insert(at);
         }
     }
-    for resource in &mut resources {
-        resolve(resource, &at_key, &ids, &mut notes);
+    for (own, resource) in resources.iter_mut().enumerate() {
+        resolve(resource, own, &at_key, &ids, &mut notes);
     }
     let sources = tallies
         .into_iter()
@@ -570,18 +570,18 @@ fn is_short_aws_id(name: &str) -> bool {
 /// (and counted), a group left empty is dropped, a resource never requires itself.
 fn resolve(
     resource: &mut Resource,
+    own: usize,
     at_key: &HashMap<String, usize>,
     ids: &[String],
     notes: &mut Notes,
 ) {
-    let own = key(&resource.id);
     let mut groups = std::mem::take(&mut resource.requirements);
     for group in &mut groups {
         let mut members: Vec<String> = Vec::new();
         for reference in group.members() {
             let k = key(reference);
             match at_key.get(&k) {
-                Some(&at) if key(&ids[at]) != own => {
+                Some(&at) if at != own => {
                     if !members.contains(&ids[at]) {
                         members.push(ids[at].clone());
                     }
