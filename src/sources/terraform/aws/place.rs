@@ -30,7 +30,7 @@ pub struct Zoned {
 impl ZoneMap {
     pub fn learn(&mut self, account: Option<&str>, name: &str, id: &str) {
         let (name, id) = (name.trim(), id.trim());
-        if name.is_empty() || id.is_empty() {
+        if name.is_empty() || !looks_like_zone_id(id) {
             return;
         }
         self.ids.insert(
@@ -47,13 +47,12 @@ impl ZoneMap {
         }
     }
 
-    /// The zone a name (or zone ID) of an account stands for.
+    /// The zone a name (or zone ID) of an account stands for, in the region its zone ID
+    /// names (see [`region_of`]).
     pub fn lookup(&self, home: &Home, name: &str) -> Zoned {
         let name = name.trim();
         if looks_like_zone_id(name) {
-            let region = region_of_zone_id(name)
-                .or_else(|| home.region.clone())
-                .unwrap_or_else(|| name.to_string());
+            let region = region_of(name);
             let zone_name = self.name_of(home, name);
             return Zoned {
                 zone: Zone {
@@ -65,13 +64,11 @@ impl ZoneMap {
                 known: true,
             };
         }
-        let region = region_of_zone_name(name)
-            .or_else(|| home.region.clone())
-            .unwrap_or_else(|| name.to_string());
         let known = self
             .ids
             .get(&(home.account.clone(), name.to_string()))
             .or_else(|| self.ids.get(&(None, name.to_string())));
+        let region = region_of(known.map_or(name, ZoneId::as_str));
         Zoned {
             zone: Zone {
                 id: known.cloned().unwrap_or_else(|| ZoneId::from(name)),
@@ -135,6 +132,19 @@ pub fn inferred(zones: Vec<Zone>) -> (Placement, Vec<Zone>) {
     }
 }
 
+/// The region of a zone, read from the zone's own text: every resource naming the zone then
+/// places it in the same region, whatever else its instance says. A zone ID names its
+/// region's abbreviation, an (unmapped) zone name its region; text that names neither is its
+/// own region.
+pub fn region_of(zone: &str) -> String {
+    let region = if looks_like_zone_id(zone) {
+        region_of_zone_id(zone)
+    } else {
+        region_of_zone_name(zone)
+    };
+    region.unwrap_or_else(|| zone.to_string())
+}
+
 /// `ap-northeast-1a` → `ap-northeast-1`, `us-west-2-lax-1a` (a Local Zone) → `us-west-2`,
 /// `us-gov-west-1a` → `us-gov-west-1`: the parts up to the first that starts with a digit.
 pub fn region_of_zone_name(name: &str) -> Option<String> {
@@ -158,7 +168,10 @@ pub fn region_of_zone_id(id: &str) -> Option<String> {
     let code = id.split('-').next()?;
     let digits = code.find(|c: char| c.is_ascii_digit())?;
     let (letters, number) = code.split_at(digits);
-    if letters.len() < 3 || !number.chars().all(|c| c.is_ascii_digit()) {
+    if letters.len() < 3
+        || !letters.chars().all(|c| c.is_ascii_lowercase())
+        || !number.chars().all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let (geo, rest) = letters.split_at(2);
@@ -227,6 +240,7 @@ mod tests {
             Some("eu-central-1")
         );
         assert_eq!(region_of_zone_id("x-az1"), None);
+        assert_eq!(region_of_zone_id("€x1-az1"), None, "no panic on odd text");
         assert!(looks_like_zone_id("apne1-az4"));
         assert!(looks_like_zone_id("usw2-lax1-az1"));
         assert!(!looks_like_zone_id("ap-northeast-1a"));
