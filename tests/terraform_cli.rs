@@ -891,3 +891,106 @@ fn a_crawl_and_a_state_of_the_same_resources_are_one_estate() {
     let again = run(&["audit", "--snapshot", saved.to_str().unwrap()]);
     assert_eq!(code(&again), Some(0), "{}", stderr(&again));
 }
+
+// ---- the mixed estate: the three provider estates as one ----------------------------------
+
+/// The AWS three-tier state, the Google estate and the Azure estate given together.
+fn mixed_estate() -> Vec<String> {
+    [
+        "aws/three-tier.tfstate",
+        "gcp/estate.tfstate",
+        "azure/estate-v4.tfstate",
+    ]
+    .iter()
+    .flat_map(|name| {
+        [
+            "--terraform".to_string(),
+            manifest_dir()
+                .join("tests/fixtures/terraform")
+                .join(name)
+                .display()
+                .to_string(),
+        ]
+    })
+    .collect()
+}
+
+#[test]
+fn the_mixed_estate_is_scored_per_provider_with_its_provider_concentration() {
+    let files = mixed_estate();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let out = run(&[&["audit"], &files[..], &["--format", "json"]].concat());
+    // The Google estate holds a type with no placement rule: a coverage gap, exit 3.
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+    let report = stdout_json(&out);
+    let scored: Vec<&str> = report["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["region"].is_null())
+        .map(|s| s["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(scored, ["aws", "azure", "gcp"]);
+    let providers = report["concentration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["over"] == "provider" && c["population"] == "all")
+        .expect("a provider concentration figure");
+    assert_eq!(providers["shares"].as_array().unwrap().len(), 3);
+    let hhi = providers["hhi"].as_f64().unwrap();
+    assert!(hhi > 3333.0 && hhi < 10_000.0, "{hhi}");
+    let table = run(&[&["audit"], &files[..]].concat());
+    let text = String::from_utf8_lossy(&table.stdout);
+    for provider in ["aws", "gcp", "azure"] {
+        assert!(text.contains(provider), "{text}");
+    }
+    assert!(
+        report["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["operation"] == "google_monitoring_alert_policy"),
+        "unknown types are in coverage by type: {}",
+        report["coverage"]
+    );
+}
+
+#[test]
+fn losing_google_downs_exactly_the_google_side() {
+    let files = mixed_estate();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let snapshot_out = run(&[&["audit"], &files[..], &["--format", "json"]].concat());
+    let report = stdout_json(&snapshot_out);
+    let gcp_resources = report["concentration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["over"] == "provider" && c["population"] == "all")
+        .and_then(|c| {
+            c["shares"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["domain"]["id"] == "gcp")
+                .map(|s| s["weight"].as_f64().unwrap())
+        })
+        .unwrap();
+    let out = run(&[
+        &["simulate"],
+        &files[..],
+        &["--fail", "provider=gcp", "--format", "json"],
+    ]
+    .concat());
+    let result = stdout_json(&out);
+    let down = result["down"].as_array().unwrap();
+    assert!(
+        down.iter().all(|r| r["provider"] == "gcp"),
+        "only Google resources stop: {down:#?}"
+    );
+    assert_eq!(
+        down.len() as f64,
+        gcp_resources,
+        "every Google resource stops"
+    );
+}
