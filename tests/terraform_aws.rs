@@ -1492,3 +1492,57 @@ fn odd_values_in_every_attribute_never_panic_or_invalidate_the_snapshot() {
         );
     }
 }
+
+#[test]
+fn attached_volumes_and_cluster_instances_are_needed_by_what_uses_them() {
+    let text = state(&[
+        (
+            "aws_subnet",
+            "a",
+            json!({"arn": "arn:aws:ec2:eu-west-1:111122223333:subnet/subnet-a",
+            "id": "subnet-a", "availability_zone": "eu-west-1a", "availability_zone_id": "euw1-az3"}),
+        ),
+        (
+            "aws_instance",
+            "db",
+            json!({"arn": "arn:aws:ec2:eu-west-1:111122223333:instance/i-db",
+            "id": "i-db", "subnet_id": "subnet-a", "availability_zone": "eu-west-1a"}),
+        ),
+        (
+            "aws_ebs_volume",
+            "data",
+            json!({"arn": "arn:aws:ec2:eu-west-1:111122223333:volume/vol-data",
+            "id": "vol-data", "availability_zone": "eu-west-1a", "type": "gp3", "size": 500}),
+        ),
+        (
+            "aws_volume_attachment",
+            "data",
+            json!({"id": "vai-1", "instance_id": "i-db",
+            "volume_id": "vol-data", "device_name": "/dev/sdf"}),
+        ),
+    ]);
+    let snapshot = import_all(&[("volumes.tfstate", &text)]);
+    let volume = by_address(&snapshot, "aws_ebs_volume.data");
+    assert_eq!(zones(volume), ["euw1-az3"]);
+    assert!(groups(by_address(&snapshot, "aws_instance.db")).contains(&(
+        "volume attached at /dev/sdf".to_string(),
+        vec![volume.id.clone()]
+    )));
+    let services = import_fixture(SERVICES);
+    let cluster = by_address(&services, "aws_rds_cluster.trades");
+    assert_eq!(
+        groups(cluster),
+        [(
+            "failover to any cluster instance".to_string(),
+            vec![
+                "arn:aws:rds:eu-west-1:444455556666:db:trades-1".to_string(),
+                "arn:aws:rds:eu-west-1:444455556666:db:trades-2".to_string()
+            ]
+        )]
+    );
+    assert_eq!(cluster.attributes["members"], 2);
+    assert_eq!(
+        cluster.attributes["multi_az"], false,
+        "both instances in one zone"
+    );
+}

@@ -50,6 +50,15 @@ const REGIONAL: &[(&str, &str)] = &[
     ("aws_glue_catalog_database", "aws:glue:database"),
     ("aws_glue_job", "aws:glue:job"),
     ("aws_wafv2_web_acl", "aws:wafv2:webacl"),
+    (
+        "aws_service_discovery_service",
+        "aws:servicediscovery:service",
+    ),
+    (
+        "aws_service_discovery_private_dns_namespace",
+        "aws:servicediscovery:namespace",
+    ),
+    ("aws_codedeploy_app", "aws:codedeploy:application"),
 ];
 
 /// Configuration folded into the resource it configures.
@@ -138,6 +147,16 @@ const FOLDED: &[&str] = &[
     "aws_cloudwatch_event_permission",
     "aws_ssm_association",
     "aws_backup_selection",
+    "aws_ec2_tag",
+    "aws_appautoscaling_target",
+    "aws_appautoscaling_policy",
+    "aws_appautoscaling_scheduled_action",
+    "aws_wafv2_web_acl_association",
+    "aws_cognito_user_pool_client",
+    "aws_cognito_user_pool_domain",
+    "aws_codedeploy_deployment_group",
+    "aws_ecr_replication_configuration",
+    "aws_ecr_registry_scanning_configuration",
 ];
 
 /// Map a catalogued instance; `None` for a type the table does not know.
