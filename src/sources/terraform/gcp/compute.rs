@@ -60,14 +60,7 @@ impl Facts {
     fn instance(&self, index: &Index<'_>, entry: Entry<'_>, notes: &mut Notes) -> Made {
         let attrs = entry.attrs();
         let mut resource = self.resource(index, entry, "gcp:compute:instance");
-        let zone = attrs
-            .str("zone")
-            .map(last_segment)
-            .or_else(|| self.id_zone(entry));
-        let spot = zone
-            .as_deref()
-            .and_then(Spot::zonal)
-            .unwrap_or_else(|| Spot::unpinned(None));
+        let (zone, spot) = self.zone_spot(entry);
         set(&mut resource, "zone", zone.clone());
         set(
             &mut resource,
@@ -103,6 +96,21 @@ impl Facts {
     }
 
     /// The zone an instance's id or self link names.
+    /// The zone of a zonal resource (`zone`, a name or a URL, else the zone of its id) and
+    /// its spot: zonal there, unpinned when no zone is known.
+    fn zone_spot(&self, entry: Entry<'_>) -> (Option<String>, Spot) {
+        let zone = entry
+            .attrs()
+            .str("zone")
+            .map(last_segment)
+            .or_else(|| self.id_zone(entry));
+        let spot = zone
+            .as_deref()
+            .and_then(Spot::zonal)
+            .unwrap_or_else(|| Spot::unpinned(None));
+        (zone, spot)
+    }
+
     fn id_zone(&self, entry: Entry<'_>) -> Option<String> {
         let attrs = entry.attrs();
         attrs
@@ -164,14 +172,7 @@ impl Facts {
     fn disk(&self, index: &Index<'_>, entry: Entry<'_>, notes: &mut Notes) -> Made {
         let attrs = entry.attrs();
         let mut resource = self.resource(index, entry, "gcp:compute:disk");
-        let zone = attrs
-            .str("zone")
-            .map(last_segment)
-            .or_else(|| self.id_zone(entry));
-        let spot = zone
-            .as_deref()
-            .and_then(Spot::zonal)
-            .unwrap_or_else(|| Spot::unpinned(None));
+        let (zone, spot) = self.zone_spot(entry);
         set(&mut resource, "scope", Some("zonal"));
         set(&mut resource, "zone", zone);
         self.disk_facts(&mut resource, attrs);
@@ -292,14 +293,7 @@ impl Facts {
     fn zonal_mig(&self, index: &Index<'_>, entry: Entry<'_>, notes: &mut Notes) -> Made {
         let attrs = entry.attrs();
         let mut resource = self.resource(index, entry, "gcp:compute:instance-group-manager");
-        let zone = attrs
-            .str("zone")
-            .map(last_segment)
-            .or_else(|| self.id_zone(entry));
-        let spot = zone
-            .as_deref()
-            .and_then(Spot::zonal)
-            .unwrap_or_else(|| Spot::unpinned(None));
+        let (zone, spot) = self.zone_spot(entry);
         set(&mut resource, "scope", Some("zonal"));
         if let Some(zone) = &zone {
             resource.attributes.insert("zones".into(), json!([zone]));
@@ -354,14 +348,7 @@ impl Facts {
     fn instance_group(&self, index: &Index<'_>, entry: Entry<'_>, notes: &mut Notes) -> Made {
         let attrs = entry.attrs();
         let mut resource = self.resource(index, entry, "gcp:compute:instance-group");
-        let zone = attrs
-            .str("zone")
-            .map(last_segment)
-            .or_else(|| self.id_zone(entry));
-        let spot = zone
-            .as_deref()
-            .and_then(Spot::zonal)
-            .unwrap_or_else(|| Spot::unpinned(None));
+        let (zone, spot) = self.zone_spot(entry);
         set(&mut resource, "scope", Some("zonal"));
         let project = resource.account.clone();
         let scope = format!("zones/{}/instances", zone.clone().unwrap_or_default());
