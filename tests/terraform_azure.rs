@@ -616,3 +616,53 @@ fn a_plan_of_new_resources_qualifies_zones_by_the_configured_subscription() {
     assert_eq!(snapshot.zones.len(), 3);
     assert!(snapshot::validate(&snapshot).is_empty());
 }
+
+#[test]
+fn a_load_balancer_is_placed_as_its_weakest_private_frontend() {
+    let rg = "/subscriptions/dddd/resourceGroups/rg/providers/Microsoft.Network";
+    let lb = |name: &str, frontends: serde_json::Value| {
+        (
+            "azurerm_lb",
+            serde_json::json!({"id": format!("{rg}/loadBalancers/{name}"), "name": name,
+                "location": "uksouth", "sku": "Standard", "frontend_ip_configuration": frontends}),
+        )
+    };
+    let text = state_of(&[
+        lb(
+            "redundant",
+            serde_json::json!([{"name": "a", "zones": ["1", "2", "3"]}]),
+        ),
+        lb(
+            "mixed",
+            serde_json::json!([{"name": "a", "zones": ["1", "2", "3"]}, {"name": "b", "zones": ["2"]}]),
+        ),
+        lb(
+            "split",
+            serde_json::json!([{"name": "a", "zones": ["1"]}, {"name": "b", "zones": ["2"]}]),
+        ),
+        lb(
+            "nozone",
+            serde_json::json!([{"name": "a", "zones": []}, {"name": "b", "zones": ["2"]}]),
+        ),
+    ]);
+    let snapshot = import_texts(&[("lbs.tfstate", text)]);
+    for (name, expected, redundant) in [
+        ("redundant", "multi_zone 1,2,3", true),
+        ("mixed", "zonal 2", false),
+        ("split", "unpinned", false),
+        ("nozone", "unpinned", false),
+    ] {
+        let lb = by_name(&snapshot, name);
+        assert_eq!(placed(lb), expected, "{name}");
+        assert_eq!(
+            lb.attributes["frontend_zone_redundant"], redundant,
+            "{name}"
+        );
+        assert!(
+            !lb.attributes.contains_key("entry_point"),
+            "{name}: internal"
+        );
+    }
+    assert_eq!(snapshot.zones.len(), 3, "uksouth's zones, declared once");
+    assert!(snapshot::validate(&snapshot).is_empty());
+}

@@ -4,7 +4,9 @@
 //! through and which workloads (in which zones) sit in each subnet, and which resource an IP
 //! address or a host name belongs to (for DNS records, Front Door and Traffic Manager).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::super::attrs::Attrs;
 use super::super::build::{Entry, Index, key, provider_of};
@@ -82,6 +84,18 @@ impl Links {
                     }
                 }
             }
+        }
+        for map in [
+            &mut links.vm_nics,
+            &mut links.vm_disks,
+            &mut links.nic_subnets,
+            &mut links.nat_subnets,
+            &mut links.nat_ips,
+            &mut links.pool_members,
+            &mut links.lb_pools,
+            &mut links.tm_targets,
+        ] {
+            dedup(map);
         }
         links
     }
@@ -389,10 +403,18 @@ pub fn nic_of_ip_configuration(config: &str) -> String {
     config.to_string()
 }
 
+/// Add `value` under `at`; duplicates (in any case) are removed once all are gathered.
 fn push(map: &mut HashMap<String, Vec<String>>, at: &str, value: &str) {
-    let values = map.entry(key(at)).or_default();
-    if !values.iter().any(|v| v.eq_ignore_ascii_case(value)) {
-        values.push(value.to_string());
+    map.entry(key(at)).or_default().push(value.to_string());
+}
+
+/// Keep the first of the values that name one id (ids compare case-insensitively).
+fn dedup(map: &mut HashMap<String, Vec<String>>) {
+    for values in map.values_mut() {
+        if values.len() > 1 {
+            let mut seen = HashSet::with_capacity_and_hasher(values.len(), Default::default());
+            values.retain(|v| seen.insert(key(v)));
+        }
     }
 }
 

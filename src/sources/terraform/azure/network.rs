@@ -257,29 +257,26 @@ fn public_ip(facts: &Facts, index: &Index<'_>, entry: Entry<'_>, home: &Home) ->
     made
 }
 
-/// The placement that fails whenever any of `placed` does (conservatively, when they
-/// cannot be told apart: unpinned).
-fn weakest(facts: &Facts, home: &Home, placed: Vec<Placed>) -> Placed {
-    if placed.is_empty() {
-        return facts.regional(home);
+/// The zoning that fails whenever any of `zonings` does (conservatively, when they cannot
+/// be told apart: no zone, which any zone's loss may stop); `None` for no zonings.
+fn weakest(zonings: Vec<Zoning>) -> Option<Zoning> {
+    if zonings.contains(&Zoning::Unset) {
+        return Some(Zoning::Unset);
     }
-    if placed.iter().any(|p| p.placement == Placement::Unpinned) {
-        return facts.pinned(home, &[]);
-    }
-    let zonal: Vec<&Placed> = placed
+    let single: Vec<&Zoning> = zonings
         .iter()
-        .filter(|p| matches!(p.placement, Placement::Zonal { .. }))
+        .filter(|z| matches!(z, Zoning::In(n) if n.len() == 1))
         .collect();
-    if let Some(first) = zonal.first() {
-        if zonal.iter().all(|p| p.placement == first.placement) {
-            return (*first).clone();
+    if let Some(first) = single.first() {
+        if single.iter().all(|z| z == first) {
+            return Some((*first).clone());
         }
-        return facts.pinned(home, &[]);
+        return Some(Zoning::Unset);
     }
-    placed
-        .into_iter()
-        .min_by_key(|p| p.placement.zones().len())
-        .unwrap_or_else(|| facts.regional(home))
+    zonings.into_iter().min_by_key(|z| match z {
+        Zoning::In(numbers) => numbers.len(),
+        _ => usize::MAX,
+    })
 }
 
 fn load_balancer(facts: &Facts, index: &Index<'_>, entry: Entry<'_>, home: &Home) -> Made {
@@ -308,7 +305,7 @@ fn load_balancer(facts: &Facts, index: &Index<'_>, entry: Entry<'_>, home: &Home
         }));
         match public {
             Some(ip) => public_ips.push(ip.to_string()),
-            None => private.push(facts.placed(home, &frontend_zoning, false)),
+            None => private.push(frontend_zoning),
         }
     }
     let placed = if tier.eq_ignore_ascii_case("global") {
@@ -319,7 +316,10 @@ fn load_balancer(facts: &Facts, index: &Index<'_>, entry: Entry<'_>, home: &Home
         // Basic load balancers have no zone support.
         facts.pinned(home, &[])
     } else {
-        weakest(facts, home, private)
+        match weakest(private) {
+            Some(zoning) => facts.placed(home, &zoning, false),
+            None => facts.regional(home),
+        }
     };
     let mut made = facts.made(index, entry, home, "azure:network:load-balancer", placed);
     let resource = &mut made.resource;
