@@ -666,3 +666,61 @@ fn a_load_balancer_is_placed_as_its_weakest_private_frontend() {
     assert_eq!(snapshot.zones.len(), 3, "uksouth's zones, declared once");
     assert!(snapshot::validate(&snapshot).is_empty());
 }
+
+#[test]
+fn a_default_route_to_a_firewall_makes_the_subnet_egress_through_it() {
+    let net = "/subscriptions/eeee/resourceGroups/rg/providers/Microsoft.Network";
+    let subnet = format!("{net}/virtualNetworks/spoke/subnets/app");
+    let table = format!("{net}/routeTables/rt-app");
+    let text = state_of(&[
+        (
+            "azurerm_firewall",
+            serde_json::json!({"id": format!("{net}/azureFirewalls/fw-hub"), "name": "fw-hub",
+                "location": "westeurope", "sku_tier": "Standard", "zones": ["1"],
+                "ip_configuration": [{"name": "c", "private_ip_address": "10.0.0.4",
+                    "subnet_id": format!("{net}/virtualNetworks/hub/subnets/AzureFirewallSubnet")}]}),
+        ),
+        (
+            "azurerm_route_table",
+            serde_json::json!({"id": table, "name": "rt-app", "location": "westeurope",
+                "route": [{"name": "default", "address_prefix": "0.0.0.0/0",
+                    "next_hop_type": "VirtualAppliance", "next_hop_in_ip_address": "10.0.0.4"}]}),
+        ),
+        (
+            "azurerm_subnet_route_table_association",
+            serde_json::json!({"id": subnet, "subnet_id": subnet, "route_table_id": table}),
+        ),
+        (
+            "azurerm_nat_gateway",
+            serde_json::json!({"id": format!("{net}/natGateways/nat"), "name": "nat",
+                "location": "westeurope", "zones": ["3"]}),
+        ),
+        (
+            "azurerm_subnet_nat_gateway_association",
+            serde_json::json!({"id": subnet, "subnet_id": subnet,
+                "nat_gateway_id": format!("{net}/natGateways/nat")}),
+        ),
+        (
+            "azurerm_network_interface",
+            serde_json::json!({"id": format!("{net}/networkInterfaces/nic"), "location": "westeurope",
+                "ip_configuration": [{"subnet_id": subnet, "private_ip_address": "10.1.0.5"}]}),
+        ),
+        (
+            "azurerm_linux_virtual_machine",
+            serde_json::json!({"id": "/subscriptions/eeee/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/app",
+                "name": "app", "location": "westeurope", "zone": "2",
+                "network_interface_ids": [format!("{net}/networkInterfaces/nic")]}),
+        ),
+    ]);
+    let snapshot = import_texts(&[("hub.tfstate", text)]);
+    let needs = needs(&snapshot, "app");
+    assert!(
+        needs["egress via virtual appliance"][0].ends_with("/azureFirewalls/fw-hub"),
+        "{needs:?}"
+    );
+    assert_eq!(placed(by_name(&snapshot, "fw-hub")), "zonal 1");
+    assert!(
+        !needs.contains_key("egress via NAT gateway"),
+        "the user route takes precedence"
+    );
+}

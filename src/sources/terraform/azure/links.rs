@@ -37,6 +37,10 @@ pub struct Links {
     pub ip_frontend_of: HashMap<String, String>,
     /// Subnet → the NAT gateway its outbound traffic leaves through.
     pub subnet_nat: HashMap<String, String>,
+    /// Subnet → its route table.
+    pub subnet_route_table: HashMap<String, String>,
+    /// Route table → the virtual appliance IP its default route (`0.0.0.0/0`) goes to.
+    pub default_hop: HashMap<String, String>,
     /// NAT gateway → the subnets associated with it.
     pub nat_subnets: HashMap<String, Vec<String>>,
     /// NAT gateway → its public IPs and prefixes.
@@ -133,6 +137,46 @@ impl Links {
                     push(&mut self.nat_ips, nat, ip);
                 }
             }
+            "azurerm_subnet_route_table_association" => {
+                if let (Some(subnet), Some(table)) =
+                    (attrs.str("subnet_id"), attrs.str("route_table_id"))
+                {
+                    self.subnet_route_table
+                        .insert(key(subnet), table.to_string());
+                }
+            }
+            // azurerm 1.x set the route table on the subnet.
+            "azurerm_subnet" => {
+                if let (Some(subnet), Some(table)) = (id, attrs.str("route_table_id")) {
+                    self.subnet_route_table
+                        .insert(key(subnet), table.to_string());
+                }
+            }
+            "azurerm_route_table" => {
+                let Some(table) = id else { return };
+                for subnet in attrs.strs("subnets") {
+                    self.subnet_route_table
+                        .entry(key(subnet))
+                        .or_insert_with(|| table.to_string());
+                }
+                for route in attrs.blocks("route") {
+                    self.learn_route(route, table);
+                }
+            }
+            "azurerm_route" => {
+                let table = attrs.str("id").and_then(parent_id);
+                if let Some(table) = table {
+                    self.learn_route(attrs, &table);
+                }
+            }
+            "azurerm_firewall" => {
+                let Some(id) = id else { return };
+                for config in attrs.blocks("ip_configuration") {
+                    if let Some(ip) = config.str("private_ip_address") {
+                        self.ips.insert(ip.to_string(), id.to_string());
+                    }
+                }
+            }
             "azurerm_virtual_machine_data_disk_attachment" => {
                 if let (Some(vm), Some(disk)) = (
                     attrs.str("virtual_machine_id"),
@@ -176,6 +220,40 @@ impl Links {
             }
             _ => {}
         }
+    }
+
+    /// A default route to a virtual appliance (a firewall, an NVA): the subnets of the
+    /// table send their outbound traffic to that address.
+    fn learn_route(&mut self, route: Attrs<'_>, table: &str) {
+        let default = route
+            .str("address_prefix")
+            .is_some_and(|p| p == "0.0.0.0/0" || p.eq_ignore_ascii_case("internet"));
+        let appliance = route
+            .str("next_hop_type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("virtualappliance"));
+        if let (true, true, Some(hop)) = (default, appliance, route.str("next_hop_in_ip_address")) {
+            self.default_hop.insert(key(table), hop.to_string());
+        }
+    }
+
+    /// Where a subnet's outbound traffic leaves: the virtual appliance its route table's
+    /// default route names (user routes take precedence over a NAT gateway), else its NAT
+    /// gateway; with the requirement's label.
+    pub fn egress(&self, subnet: &str) -> Option<(String, &'static str)> {
+        let k = key(subnet);
+        let hop = self
+            .subnet_route_table
+            .get(&k)
+            .and_then(|table| self.default_hop.get(&key(table)));
+        if let Some(hop) = hop {
+            // An appliance address the estate does not hold stays the address: a reference
+            // to nothing, counted in coverage, never taken to be the NAT gateway.
+            let target = self.ips.get(hop).cloned().unwrap_or_else(|| hop.clone());
+            return Some((target, "egress via virtual appliance"));
+        }
+        self.subnet_nat
+            .get(&k)
+            .map(|nat| (nat.clone(), "egress via NAT gateway"))
     }
 
     fn learn_nic(&mut self, attrs: Attrs<'_>, id: Option<&str>) {
