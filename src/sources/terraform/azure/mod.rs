@@ -110,6 +110,28 @@ const FOLDED: &[&str] = &[
     "azurerm_private_dns_cname_record",
     "azurerm_private_dns_zone_virtual_network_link",
     "azurerm_kubernetes_cluster_extension",
+    "azurerm_private_dns_aaaa_record",
+    "azurerm_private_dns_mx_record",
+    "azurerm_private_dns_ptr_record",
+    "azurerm_private_dns_srv_record",
+    "azurerm_private_dns_txt_record",
+    "azurerm_virtual_network_peering",
+    "azurerm_application_security_group",
+    "azurerm_network_interface_application_security_group_association",
+    "azurerm_federated_identity_credential",
+    "azurerm_monitor_action_group",
+    "azurerm_monitor_metric_alert",
+    "azurerm_monitor_activity_log_alert",
+    "azurerm_monitor_scheduled_query_rules_alert",
+    "azurerm_monitor_scheduled_query_rules_alert_v2",
+    "azurerm_monitor_autoscale_setting",
+    "azurerm_backup_policy_vm",
+    "azurerm_backup_protected_vm",
+    "azurerm_policy_definition",
+    "azurerm_policy_set_definition",
+    "azurerm_resource_group_policy_assignment",
+    "azurerm_subscription_policy_assignment",
+    "azurerm_management_group_policy_assignment",
 ];
 
 /// What the Azure table learns from every instance before mapping any.
@@ -350,12 +372,21 @@ impl Facts {
         })
     }
 
-    /// Types of no service group: resource groups (logical containers: their loss stops
-    /// nothing that runs), identities and workspaces (regional).
+    /// Types of no service group: resource groups, management groups and subscriptions
+    /// (logical containers: their loss stops nothing that runs), identities and workspaces
+    /// (regional).
     fn general(&self, index: &Index<'_>, entry: Entry<'_>, home: &Home) -> Option<Option<Made>> {
         let (kind, placed) = match entry.type_name() {
             "azurerm_resource_group" => (
                 "azure:resources:resource-group",
+                Placed::new(Placement::Logical),
+            ),
+            "azurerm_management_group" => (
+                "azure:management:management-group",
+                Placed::new(Placement::Logical),
+            ),
+            "azurerm_subscription" => (
+                "azure:subscription:subscription",
                 Placed::new(Placement::Logical),
             ),
             "azurerm_user_assigned_identity" => {
