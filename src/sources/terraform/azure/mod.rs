@@ -132,6 +132,9 @@ const FOLDED: &[&str] = &[
     "azurerm_resource_group_policy_assignment",
     "azurerm_subscription_policy_assignment",
     "azurerm_management_group_policy_assignment",
+    // azapi actions and updates act on a resource defined elsewhere.
+    "azapi_resource_action",
+    "azapi_update_resource",
 ];
 
 /// What the Azure table learns from every instance before mapping any.
