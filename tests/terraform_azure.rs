@@ -615,3 +615,111 @@ fn a_plan_of_new_resources_qualifies_zones_by_the_configured_subscription() {
     assert_eq!(snapshot.zones.len(), 3);
     assert!(snapshot::validate(&snapshot).is_empty());
 }
+
+#[test]
+fn a_load_balancer_is_placed_as_its_weakest_private_frontend() {
+    let rg = "/subscriptions/dddd/resourceGroups/rg/providers/Microsoft.Network";
+    let lb = |name: &str, frontends: serde_json::Value| {
+        (
+            "azurerm_lb",
+            serde_json::json!({"id": format!("{rg}/loadBalancers/{name}"), "name": name,
+                "location": "uksouth", "sku": "Standard", "frontend_ip_configuration": frontends}),
+        )
+    };
+    let text = state_of(&[
+        lb(
+            "redundant",
+            serde_json::json!([{"name": "a", "zones": ["1", "2", "3"]}]),
+        ),
+        lb(
+            "mixed",
+            serde_json::json!([{"name": "a", "zones": ["1", "2", "3"]}, {"name": "b", "zones": ["2"]}]),
+        ),
+        lb(
+            "split",
+            serde_json::json!([{"name": "a", "zones": ["1"]}, {"name": "b", "zones": ["2"]}]),
+        ),
+        lb(
+            "nozone",
+            serde_json::json!([{"name": "a", "zones": []}, {"name": "b", "zones": ["2"]}]),
+        ),
+    ]);
+    let snapshot = import_texts(&[("lbs.tfstate", text)]);
+    for (name, expected, redundant) in [
+        ("redundant", "multi_zone 1,2,3", true),
+        ("mixed", "zonal 2", false),
+        ("split", "unpinned", false),
+        ("nozone", "unpinned", false),
+    ] {
+        let lb = by_name(&snapshot, name);
+        assert_eq!(placed(lb), expected, "{name}");
+        assert_eq!(
+            lb.attributes["frontend_zone_redundant"], redundant,
+            "{name}"
+        );
+        assert!(
+            !lb.attributes.contains_key("entry_point"),
+            "{name}: internal"
+        );
+    }
+    assert_eq!(snapshot.zones.len(), 3, "uksouth's zones, declared once");
+    assert!(snapshot::validate(&snapshot).is_empty());
+}
+
+#[test]
+fn a_default_route_to_a_firewall_makes_the_subnet_egress_through_it() {
+    let net = "/subscriptions/eeee/resourceGroups/rg/providers/Microsoft.Network";
+    let subnet = format!("{net}/virtualNetworks/spoke/subnets/app");
+    let table = format!("{net}/routeTables/rt-app");
+    let text = state_of(&[
+        (
+            "azurerm_firewall",
+            serde_json::json!({"id": format!("{net}/azureFirewalls/fw-hub"), "name": "fw-hub",
+                "location": "westeurope", "sku_tier": "Standard", "zones": ["1"],
+                "ip_configuration": [{"name": "c", "private_ip_address": "10.0.0.4",
+                    "subnet_id": format!("{net}/virtualNetworks/hub/subnets/AzureFirewallSubnet")}]}),
+        ),
+        (
+            "azurerm_route_table",
+            serde_json::json!({"id": table, "name": "rt-app", "location": "westeurope",
+                "route": [{"name": "default", "address_prefix": "0.0.0.0/0",
+                    "next_hop_type": "VirtualAppliance", "next_hop_in_ip_address": "10.0.0.4"}]}),
+        ),
+        (
+            "azurerm_subnet_route_table_association",
+            serde_json::json!({"id": subnet, "subnet_id": subnet, "route_table_id": table}),
+        ),
+        (
+            "azurerm_nat_gateway",
+            serde_json::json!({"id": format!("{net}/natGateways/nat"), "name": "nat",
+                "location": "westeurope", "zones": ["3"]}),
+        ),
+        (
+            "azurerm_subnet_nat_gateway_association",
+            serde_json::json!({"id": subnet, "subnet_id": subnet,
+                "nat_gateway_id": format!("{net}/natGateways/nat")}),
+        ),
+        (
+            "azurerm_network_interface",
+            serde_json::json!({"id": format!("{net}/networkInterfaces/nic"), "location": "westeurope",
+                "ip_configuration": [{"subnet_id": subnet, "private_ip_address": "10.1.0.5"}]}),
+        ),
+        (
+            "azurerm_linux_virtual_machine",
+            serde_json::json!({"id": "/subscriptions/eeee/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/app",
+                "name": "app", "location": "westeurope", "zone": "2",
+                "network_interface_ids": [format!("{net}/networkInterfaces/nic")]}),
+        ),
+    ]);
+    let snapshot = import_texts(&[("hub.tfstate", text)]);
+    let needs = needs(&snapshot, "app");
+    assert!(
+        needs["egress via virtual appliance"][0].ends_with("/azureFirewalls/fw-hub"),
+        "{needs:?}"
+    );
+    assert_eq!(placed(by_name(&snapshot, "fw-hub")), "zonal 1");
+    assert!(
+        !needs.contains_key("egress via NAT gateway"),
+        "the user route takes precedence"
+    );
+}

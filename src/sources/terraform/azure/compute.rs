@@ -85,6 +85,12 @@ pub fn workload(
 ) -> Option<(Vec<String>, Placement)> {
     let attrs = entry.attrs();
     let type_name = entry.type_name();
+    let workload = VIRTUAL_MACHINES.contains(&type_name)
+        || SCALE_SETS.contains(&type_name)
+        || type_name.starts_with("azurerm_kubernetes_cluster");
+    if !workload {
+        return None;
+    }
     let home = facts.home(index, entry);
     let (subnets, placement) = if VIRTUAL_MACHINES.contains(&type_name) {
         let nics = vm_nics(attrs, links);
@@ -99,7 +105,7 @@ pub fn workload(
             })
             .collect();
         let zoning = zoning(attrs, ZONE_KEYS);
-        (subnets, facts.placed(&home, &zoning, true).placement)
+        (subnets, facts.placement_of(&home, &zoning, true))
     } else if SCALE_SETS.contains(&type_name) {
         let subnets = scale_set_ip_configurations(attrs)
             .iter()
@@ -107,9 +113,7 @@ pub fn workload(
             .collect();
         (
             subnets,
-            facts
-                .placed(&home, &zoning(attrs, &["zones"]), false)
-                .placement,
+            facts.placement_of(&home, &zoning(attrs, &["zones"]), false),
         )
     } else if type_name == "azurerm_kubernetes_cluster" {
         let pool = default_pool(attrs)?;
@@ -120,7 +124,7 @@ pub fn workload(
             .collect();
         (
             subnets,
-            facts.placed(&home, &pool_zoning(pool), false).placement,
+            facts.placement_of(&home, &pool_zoning(pool), false),
         )
     } else if type_name == "azurerm_kubernetes_cluster_node_pool" {
         let subnets = attrs
@@ -130,7 +134,7 @@ pub fn workload(
             .collect();
         (
             subnets,
-            facts.placed(&home, &pool_zoning(attrs), false).placement,
+            facts.placement_of(&home, &pool_zoning(attrs), false),
         )
     } else {
         return None;

@@ -152,6 +152,11 @@ fn flexible_server(
     if let Some(geo) = attrs.bool("geo_redundant_backup_enabled") {
         attributes.insert("geo_redundant_backup".into(), json!(geo));
     }
+    // A read replica (`create_mode = Replica`) cannot have HA of its own.
+    let replica = attrs
+        .str("create_mode")
+        .is_some_and(|m| m.eq_ignore_ascii_case("replica"));
+    attributes.insert("replica".into(), json!(replica));
     if let Some(subnet) = attrs.str("delegated_subnet_id") {
         resource
             .requirements

@@ -4,7 +4,9 @@
 //! through and which workloads (in which zones) sit in each subnet, and which resource an IP
 //! address or a host name belongs to (for DNS records, Front Door and Traffic Manager).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::super::attrs::Attrs;
 use super::super::build::{Entry, Index, key, provider_of};
@@ -35,6 +37,10 @@ pub struct Links {
     pub ip_frontend_of: HashMap<String, String>,
     /// Subnet → the NAT gateway its outbound traffic leaves through.
     pub subnet_nat: HashMap<String, String>,
+    /// Subnet → its route table.
+    pub subnet_route_table: HashMap<String, String>,
+    /// Route table → the virtual appliance IP its default route (`0.0.0.0/0`) goes to.
+    pub default_hop: HashMap<String, String>,
     /// NAT gateway → the subnets associated with it.
     pub nat_subnets: HashMap<String, Vec<String>>,
     /// NAT gateway → its public IPs and prefixes.
@@ -83,6 +89,18 @@ impl Links {
                 }
             }
         }
+        for map in [
+            &mut links.vm_nics,
+            &mut links.vm_disks,
+            &mut links.nic_subnets,
+            &mut links.nat_subnets,
+            &mut links.nat_ips,
+            &mut links.pool_members,
+            &mut links.lb_pools,
+            &mut links.tm_targets,
+        ] {
+            dedup(map);
+        }
         links
     }
 
@@ -117,6 +135,46 @@ impl Links {
                     .or_else(|| attrs.str("public_ip_prefix_id"));
                 if let (Some(nat), Some(ip)) = (attrs.str("nat_gateway_id"), ip) {
                     push(&mut self.nat_ips, nat, ip);
+                }
+            }
+            "azurerm_subnet_route_table_association" => {
+                if let (Some(subnet), Some(table)) =
+                    (attrs.str("subnet_id"), attrs.str("route_table_id"))
+                {
+                    self.subnet_route_table
+                        .insert(key(subnet), table.to_string());
+                }
+            }
+            // azurerm 1.x set the route table on the subnet.
+            "azurerm_subnet" => {
+                if let (Some(subnet), Some(table)) = (id, attrs.str("route_table_id")) {
+                    self.subnet_route_table
+                        .insert(key(subnet), table.to_string());
+                }
+            }
+            "azurerm_route_table" => {
+                let Some(table) = id else { return };
+                for subnet in attrs.strs("subnets") {
+                    self.subnet_route_table
+                        .entry(key(subnet))
+                        .or_insert_with(|| table.to_string());
+                }
+                for route in attrs.blocks("route") {
+                    self.learn_route(route, table);
+                }
+            }
+            "azurerm_route" => {
+                let table = attrs.str("id").and_then(parent_id);
+                if let Some(table) = table {
+                    self.learn_route(attrs, &table);
+                }
+            }
+            "azurerm_firewall" => {
+                let Some(id) = id else { return };
+                for config in attrs.blocks("ip_configuration") {
+                    if let Some(ip) = config.str("private_ip_address") {
+                        self.ips.insert(ip.to_string(), id.to_string());
+                    }
                 }
             }
             "azurerm_virtual_machine_data_disk_attachment" => {
@@ -162,6 +220,40 @@ impl Links {
             }
             _ => {}
         }
+    }
+
+    /// A default route to a virtual appliance (a firewall, an NVA): the subnets of the
+    /// table send their outbound traffic to that address.
+    fn learn_route(&mut self, route: Attrs<'_>, table: &str) {
+        let default = route
+            .str("address_prefix")
+            .is_some_and(|p| p == "0.0.0.0/0" || p.eq_ignore_ascii_case("internet"));
+        let appliance = route
+            .str("next_hop_type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("virtualappliance"));
+        if let (true, true, Some(hop)) = (default, appliance, route.str("next_hop_in_ip_address")) {
+            self.default_hop.insert(key(table), hop.to_string());
+        }
+    }
+
+    /// Where a subnet's outbound traffic leaves: the virtual appliance its route table's
+    /// default route names (user routes take precedence over a NAT gateway), else its NAT
+    /// gateway; with the requirement's label.
+    pub fn egress(&self, subnet: &str) -> Option<(String, &'static str)> {
+        let k = key(subnet);
+        let hop = self
+            .subnet_route_table
+            .get(&k)
+            .and_then(|table| self.default_hop.get(&key(table)));
+        if let Some(hop) = hop {
+            // An appliance address the estate does not hold stays the address: a reference
+            // to nothing, counted in coverage, never taken to be the NAT gateway.
+            let target = self.ips.get(hop).cloned().unwrap_or_else(|| hop.clone());
+            return Some((target, "egress via virtual appliance"));
+        }
+        self.subnet_nat
+            .get(&k)
+            .map(|nat| (nat.clone(), "egress via NAT gateway"))
     }
 
     fn learn_nic(&mut self, attrs: Attrs<'_>, id: Option<&str>) {
@@ -389,10 +481,18 @@ pub fn nic_of_ip_configuration(config: &str) -> String {
     config.to_string()
 }
 
+/// Add `value` under `at`; duplicates (in any case) are removed once all are gathered.
 fn push(map: &mut HashMap<String, Vec<String>>, at: &str, value: &str) {
-    let values = map.entry(key(at)).or_default();
-    if !values.iter().any(|v| v.eq_ignore_ascii_case(value)) {
-        values.push(value.to_string());
+    map.entry(key(at)).or_default().push(value.to_string());
+}
+
+/// Keep the first of the values that name one id (ids compare case-insensitively).
+fn dedup(map: &mut HashMap<String, Vec<String>>) {
+    for values in map.values_mut() {
+        if values.len() > 1 {
+            let mut seen = HashSet::with_capacity_and_hasher(values.len(), Default::default());
+            values.retain(|v| seen.insert(key(v)));
+        }
     }
 }
 

@@ -30,6 +30,7 @@ mod perimeter;
 mod web;
 pub mod zones;
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
@@ -109,6 +110,31 @@ const FOLDED: &[&str] = &[
     "azurerm_private_dns_cname_record",
     "azurerm_private_dns_zone_virtual_network_link",
     "azurerm_kubernetes_cluster_extension",
+    "azurerm_private_dns_aaaa_record",
+    "azurerm_private_dns_mx_record",
+    "azurerm_private_dns_ptr_record",
+    "azurerm_private_dns_srv_record",
+    "azurerm_private_dns_txt_record",
+    "azurerm_virtual_network_peering",
+    "azurerm_application_security_group",
+    "azurerm_network_interface_application_security_group_association",
+    "azurerm_federated_identity_credential",
+    "azurerm_monitor_action_group",
+    "azurerm_monitor_metric_alert",
+    "azurerm_monitor_activity_log_alert",
+    "azurerm_monitor_scheduled_query_rules_alert",
+    "azurerm_monitor_scheduled_query_rules_alert_v2",
+    "azurerm_monitor_autoscale_setting",
+    "azurerm_backup_policy_vm",
+    "azurerm_backup_protected_vm",
+    "azurerm_policy_definition",
+    "azurerm_policy_set_definition",
+    "azurerm_resource_group_policy_assignment",
+    "azurerm_subscription_policy_assignment",
+    "azurerm_management_group_policy_assignment",
+    // azapi actions and updates act on a resource defined elsewhere.
+    "azapi_resource_action",
+    "azapi_update_resource",
 ];
 
 /// What the Azure table learns from every instance before mapping any.
@@ -121,6 +147,8 @@ pub struct Facts {
     zoned_regions: HashSet<String>,
     /// Edges that span instances.
     links: Links,
+    /// The (subscription, region) pairs whose zones some resource already declared.
+    declared: RefCell<HashSet<(Option<String>, String)>>,
 }
 
 impl Facts {
@@ -129,6 +157,7 @@ impl Facts {
             file_subscription: file_subscriptions(index),
             zoned_regions: ZONED_REGIONS.iter().map(|r| r.to_string()).collect(),
             links: Links::default(),
+            declared: RefCell::default(),
         };
         let azure = |e: &&Entry<'_>| build::provider_of(&e.instance.provider) == "azure";
         for entry in index.managed.iter().chain(&index.data).filter(azure) {
@@ -188,62 +217,121 @@ impl Facts {
         })
     }
 
-    /// The zones of the instance's region: 1, 2 and 3 where the region has availability
-    /// zones, none elsewhere.
-    pub fn region_zones(&self, home: &Home) -> Vec<Zone> {
+    /// Whether the instance's region has availability zones.
+    fn zoned(&self, home: &Home) -> bool {
+        home.region
+            .as_ref()
+            .is_some_and(|r| self.zoned_regions.contains(r))
+    }
+
+    /// The zones of the instance's region (1, 2 and 3 where the region has availability
+    /// zones, none elsewhere), the first time they are asked for in this subscription and
+    /// region: each is declared once however many resources live there.
+    fn declare_region(&self, home: &Home) -> Vec<Zone> {
+        let Some(region) = home.region.as_ref().filter(|_| self.zoned(home)) else {
+            return Vec::new();
+        };
+        let first = self
+            .declared
+            .borrow_mut()
+            .insert((home.subscription.clone(), region.clone()));
+        if !first {
+            return Vec::new();
+        }
+        LOGICAL_ZONES
+            .iter()
+            .filter_map(|n| self.zone(home, n))
+            .collect()
+    }
+
+    /// The placement in the zones `numbers` names: zonal in one, multi-zone in several,
+    /// unpinned in none (unknown when the region cannot be read).
+    fn pinned_placement(&self, home: &Home, numbers: &[String]) -> Placement {
+        let Some(region) = &home.region else {
+            return Placement::Unknown;
+        };
+        let sub = home.subscription.as_deref();
+        match numbers {
+            [] => Placement::Unpinned,
+            [one] => Placement::Zonal {
+                zone: zone_id(region, one, sub),
+            },
+            many => Placement::MultiZone {
+                zones: many.iter().map(|n| zone_id(region, n, sub)).collect(),
+                inferred: false,
+            },
+        }
+    }
+
+    /// The placement of a zone-redundant resource that names no zones: over every zone of
+    /// its region, regional where the region has none.
+    fn redundant_placement(&self, home: &Home, inferred: bool) -> Placement {
         match &home.region {
-            Some(region) if self.zoned_regions.contains(region) => LOGICAL_ZONES
-                .iter()
-                .filter_map(|n| self.zone(home, n))
-                .collect(),
+            None => Placement::Unknown,
+            Some(_) if !self.zoned(home) => Placement::Regional,
+            Some(region) => Placement::MultiZone {
+                zones: LOGICAL_ZONES
+                    .iter()
+                    .map(|n| zone_id(region, n, home.subscription.as_deref()))
+                    .collect(),
+                inferred,
+            },
+        }
+    }
+
+    /// What a zoning gives, without declaring zones (for facts gathered before mapping).
+    pub fn placement_of(&self, home: &Home, zoning: &Zoning, single: bool) -> Placement {
+        match zoning {
+            Zoning::Unset => self.pinned_placement(home, &[]),
+            Zoning::In(numbers) if single => self.pinned_placement(home, &numbers[..1]),
+            Zoning::In(numbers) => self.pinned_placement(home, numbers),
+            Zoning::Redundant => self.redundant_placement(home, false),
+        }
+    }
+
+    /// A placement with the zones to declare for it: its region's (once per subscription
+    /// and region, so an unpinned neighbour is cut by each), and any zone it names beyond
+    /// them.
+    fn with_zones(&self, home: &Home, placement: Placement, numbers: Vec<String>) -> Placed {
+        let mut zones = match placement {
+            Placement::Zonal { .. } | Placement::MultiZone { .. } | Placement::Unpinned => {
+                self.declare_region(home)
+            }
             _ => Vec::new(),
+        };
+        for number in &numbers {
+            if !LOGICAL_ZONES.contains(&number.as_str()) || !self.zoned(home) {
+                zones.extend(self.zone(home, number));
+            }
+        }
+        Placed {
+            placement,
+            zones,
+            numbers,
         }
     }
 
     /// In the zones `numbers` names: zonal in one, multi-zone in several, unpinned in none.
-    /// The region's zones are declared with them, so an unpinned neighbour is cut by each.
     pub fn pinned(&self, home: &Home, numbers: &[String]) -> Placed {
-        if home.region.is_none() {
-            return Placed::new(Placement::Unknown);
-        }
-        let mut zones = self.region_zones(home);
-        let named: Vec<Zone> = numbers.iter().filter_map(|n| self.zone(home, n)).collect();
-        for zone in &named {
-            if !zones.iter().any(|z| z.id == zone.id) {
-                zones.push(zone.clone());
-            }
-        }
-        let placement = match named.as_slice() {
-            [] => Placement::Unpinned,
-            [one] => Placement::Zonal {
-                zone: one.id.clone(),
-            },
-            many => Placement::MultiZone {
-                zones: many.iter().map(|z| z.id.clone()).collect(),
-                inferred: false,
-            },
+        let placement = self.pinned_placement(home, numbers);
+        let numbers = if home.region.is_some() {
+            numbers.to_vec()
+        } else {
+            Vec::new()
         };
-        Placed { placement, zones }
+        self.with_zones(home, placement, numbers)
     }
 
     /// Zone-redundant without naming zones: over every zone of the region (`inferred`: the
     /// zones are the region's, not read from the state); regional where the region has no
     /// zones.
     pub fn redundant(&self, home: &Home, inferred: bool) -> Placed {
-        if home.region.is_none() {
-            return Placed::new(Placement::Unknown);
-        }
-        let zones = self.region_zones(home);
-        if zones.is_empty() {
-            return Placed::new(Placement::Regional);
-        }
-        Placed {
-            placement: Placement::MultiZone {
-                zones: zones.iter().map(|z| z.id.clone()).collect(),
-                inferred,
-            },
-            zones,
-        }
+        let placement = self.redundant_placement(home, inferred);
+        let numbers = match placement {
+            Placement::MultiZone { .. } => LOGICAL_ZONES.iter().map(|n| n.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        self.with_zones(home, placement, numbers)
     }
 
     /// What a zoning gives: the zones named (only the first when the resource can live in
@@ -287,12 +375,21 @@ impl Facts {
         })
     }
 
-    /// Types of no service group: resource groups (logical containers: their loss stops
-    /// nothing that runs), identities and workspaces (regional).
+    /// Types of no service group: resource groups, management groups and subscriptions
+    /// (logical containers: their loss stops nothing that runs), identities and workspaces
+    /// (regional).
     fn general(&self, index: &Index<'_>, entry: Entry<'_>, home: &Home) -> Option<Option<Made>> {
         let (kind, placed) = match entry.type_name() {
             "azurerm_resource_group" => (
                 "azure:resources:resource-group",
+                Placed::new(Placement::Logical),
+            ),
+            "azurerm_management_group" => (
+                "azure:management:management-group",
+                Placed::new(Placement::Logical),
+            ),
+            "azurerm_subscription" => (
+                "azure:subscription:subscription",
                 Placed::new(Placement::Logical),
             ),
             "azurerm_user_assigned_identity" => {
@@ -346,7 +443,7 @@ impl Facts {
         kind: &str,
         placed: Placed,
     ) -> Made {
-        let numbers = placed.numbers();
+        let numbers = placed.numbers;
         let mut resource = self.resource(index, entry, home, kind, placed.placement);
         if matches!(resource.placement, Placement::Global { .. }) {
             // A global service has no region of its own (its resource group's is metadata).

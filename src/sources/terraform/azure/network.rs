@@ -19,6 +19,9 @@
 //! - `azurerm_lb_backend_address_pool`: regional, any of its members (NIC associations,
 //!   1.x NIC pool lists, scale sets, pool addresses); unknown when no member is known.
 //!   Rules, probes, NAT rules, pool addresses and associations are folded.
+//! - Egress: a workload in a subnet whose route table sends `0.0.0.0/0` to a virtual
+//!   appliance requires the appliance at that address (a firewall, an NVA's VM, an internal
+//!   load balancer); otherwise, in a subnet associated with a NAT gateway, the gateway.
 //! - `azurerm_nat_gateway`: zonal in its zone, unpinned without (the StandardV2 SKU spans
 //!   the region's zones); requires any of its public
 //!   IPs. Workloads in an associated subnet require it (egress); `serves_zones` lists their
@@ -89,8 +92,10 @@ pub fn map(
     }))
 }
 
-/// A workload in `subnets` requires each, and each one's NAT gateway: egress is assumed
-/// needed (Azure sends all outbound traffic of an associated subnet through its gateway).
+/// A workload in `subnets` requires each, and each one's egress: the virtual appliance
+/// (firewall, NVA) its route table's default route names, else its NAT gateway (Azure sends
+/// all outbound traffic of an associated subnet through its gateway). Egress is assumed
+/// needed.
 pub fn attach_subnets(facts: &Facts, resource: &mut Resource, subnets: &[String]) {
     let mut seen: Vec<String> = Vec::new();
     for subnet in subnets {
@@ -102,10 +107,10 @@ pub fn attach_subnets(facts: &Facts, resource: &mut Resource, subnets: &[String]
         resource
             .requirements
             .push(RequirementGroup::requires(subnet.as_str()).with_label("in subnet"));
-        if let Some(nat) = facts.links.subnet_nat.get(&k) {
-            resource.requirements.push(
-                RequirementGroup::requires(nat.as_str()).with_label("egress via NAT gateway"),
-            );
+        if let Some((target, label)) = facts.links.egress(subnet) {
+            resource
+                .requirements
+                .push(RequirementGroup::requires(target).with_label(label));
         }
     }
 }
@@ -149,6 +154,14 @@ fn subnet(facts: &Facts, index: &Index<'_>, entry: Entry<'_>, home: &Home) -> Ma
         .and_then(|id| facts.links.subnet_nat.get(&key(id)))
     {
         resource.attributes.insert("nat_gateway".into(), json!(nat));
+    }
+    if let Some(table) = attrs
+        .str("id")
+        .and_then(|id| facts.links.subnet_route_table.get(&key(id)))
+    {
+        resource
+            .attributes
+            .insert("route_table".into(), json!(table));
     }
     if let Some(network) = attrs.str("id").and_then(parent_id) {
         resource
@@ -257,29 +270,26 @@ fn public_ip(facts: &Facts, index: &Index<'_>, entry: Entry<'_>, home: &Home) ->
     made
 }
 
-/// The placement that fails whenever any of `placed` does (conservatively, when they
-/// cannot be told apart: unpinned).
-fn weakest(facts: &Facts, home: &Home, placed: Vec<Placed>) -> Placed {
-    if placed.is_empty() {
-        return facts.regional(home);
+/// The zoning that fails whenever any of `zonings` does (conservatively, when they cannot
+/// be told apart: no zone, which any zone's loss may stop); `None` for no zonings.
+fn weakest(zonings: Vec<Zoning>) -> Option<Zoning> {
+    if zonings.contains(&Zoning::Unset) {
+        return Some(Zoning::Unset);
     }
-    if placed.iter().any(|p| p.placement == Placement::Unpinned) {
-        return facts.pinned(home, &[]);
-    }
-    let zonal: Vec<&Placed> = placed
+    let single: Vec<&Zoning> = zonings
         .iter()
-        .filter(|p| matches!(p.placement, Placement::Zonal { .. }))
+        .filter(|z| matches!(z, Zoning::In(n) if n.len() == 1))
         .collect();
-    if let Some(first) = zonal.first() {
-        if zonal.iter().all(|p| p.placement == first.placement) {
-            return (*first).clone();
+    if let Some(first) = single.first() {
+        if single.iter().all(|z| z == first) {
+            return Some((*first).clone());
         }
-        return facts.pinned(home, &[]);
+        return Some(Zoning::Unset);
     }
-    placed
-        .into_iter()
-        .min_by_key(|p| p.placement.zones().len())
-        .unwrap_or_else(|| facts.regional(home))
+    zonings.into_iter().min_by_key(|z| match z {
+        Zoning::In(numbers) => numbers.len(),
+        _ => usize::MAX,
+    })
 }
 
 fn load_balancer(facts: &Facts, index: &Index<'_>, entry: Entry<'_>, home: &Home) -> Made {
@@ -308,7 +318,7 @@ fn load_balancer(facts: &Facts, index: &Index<'_>, entry: Entry<'_>, home: &Home
         }));
         match public {
             Some(ip) => public_ips.push(ip.to_string()),
-            None => private.push(facts.placed(home, &frontend_zoning, false)),
+            None => private.push(frontend_zoning),
         }
     }
     let placed = if tier.eq_ignore_ascii_case("global") {
@@ -319,7 +329,10 @@ fn load_balancer(facts: &Facts, index: &Index<'_>, entry: Entry<'_>, home: &Home
         // Basic load balancers have no zone support.
         facts.pinned(home, &[])
     } else {
-        weakest(facts, home, private)
+        match weakest(private) {
+            Some(zoning) => facts.placed(home, &zoning, false),
+            None => facts.regional(home),
+        }
     };
     let mut made = facts.made(index, entry, home, "azure:network:load-balancer", placed);
     let resource = &mut made.resource;

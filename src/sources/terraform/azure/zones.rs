@@ -133,29 +133,22 @@ pub fn zoning(attrs: Attrs<'_>, keys: &[&str]) -> Zoning {
     Zoning::Unset
 }
 
-/// A placement and the zones it (and the region around it) needs declared.
+/// A placement, the zones to declare for it, and the logical zone numbers it names.
 #[derive(Debug, Clone)]
 pub struct Placed {
     pub placement: Placement,
     pub zones: Vec<Zone>,
+    pub numbers: Vec<String>,
 }
 
 impl Placed {
+    /// A placement that names no zone.
     pub fn new(placement: Placement) -> Self {
         Placed {
             placement,
             zones: Vec::new(),
+            numbers: Vec::new(),
         }
-    }
-
-    /// The logical zone numbers of the placement (`1`, `2`), from the declared zones.
-    pub fn numbers(&self) -> Vec<String> {
-        let named = self.placement.zones();
-        self.zones
-            .iter()
-            .filter(|z| named.contains(&z.id))
-            .filter_map(|z| z.name.clone())
-            .collect()
     }
 }
 
