@@ -123,6 +123,16 @@ fn aws_cell(out: &mut Vec<Value>, cell: usize, seed: u64) -> usize {
         3,
         |i| json!({"id": format!("rtbassoc-{cell:08x}{i:02x}"), "route_table_id": table, "subnet_id": subnet(i), "gateway_id": ""}),
     );
+    n + aws_services(out, &module, &account, cell)
+}
+
+/// The load-balanced fleet and the database of one AWS cell, in its VPC and subnets.
+fn aws_services(out: &mut Vec<Value>, module: &str, account: &str, cell: usize) -> usize {
+    let module = module.to_string();
+    let arn = |kind: &str, id: &str| format!("arn:aws:ec2:ap-northeast-1:{account}:{kind}/{id}");
+    let vpc = format!("vpc-{cell:08x}");
+    let subnet = |i: usize| format!("subnet-{cell:08x}{i:02x}");
+    let mut n = 0;
     let tg = format!(
         "arn:aws:elasticloadbalancing:ap-northeast-1:{account}:targetgroup/web-{cell}/{cell:016x}"
     );

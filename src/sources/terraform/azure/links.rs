@@ -137,38 +137,10 @@ impl Links {
                     push(&mut self.nat_ips, nat, ip);
                 }
             }
-            "azurerm_subnet_route_table_association" => {
-                if let (Some(subnet), Some(table)) =
-                    (attrs.str("subnet_id"), attrs.str("route_table_id"))
-                {
-                    self.subnet_route_table
-                        .insert(key(subnet), table.to_string());
-                }
-            }
-            // azurerm 1.x set the route table on the subnet.
-            "azurerm_subnet" => {
-                if let (Some(subnet), Some(table)) = (id, attrs.str("route_table_id")) {
-                    self.subnet_route_table
-                        .insert(key(subnet), table.to_string());
-                }
-            }
-            "azurerm_route_table" => {
-                let Some(table) = id else { return };
-                for subnet in attrs.strs("subnets") {
-                    self.subnet_route_table
-                        .entry(key(subnet))
-                        .or_insert_with(|| table.to_string());
-                }
-                for route in attrs.blocks("route") {
-                    self.learn_route(route, table);
-                }
-            }
-            "azurerm_route" => {
-                let table = attrs.str("id").and_then(parent_id);
-                if let Some(table) = table {
-                    self.learn_route(attrs, &table);
-                }
-            }
+            "azurerm_subnet_route_table_association"
+            | "azurerm_subnet"
+            | "azurerm_route_table"
+            | "azurerm_route" => self.learn_routing(entry),
             "azurerm_firewall" => {
                 let Some(id) = id else { return };
                 for config in attrs.blocks("ip_configuration") {
@@ -216,6 +188,48 @@ impl Links {
                             &nic_of_ip_configuration(config),
                         );
                     }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Route tables: which subnet uses which (associations, the 1.x subnet attribute, the
+    /// table's own list) and their routes.
+    fn learn_routing(&mut self, entry: Entry<'_>) {
+        let attrs = entry.attrs();
+        let id = attrs.str("id");
+        match entry.type_name() {
+            "azurerm_subnet_route_table_association" => {
+                if let (Some(subnet), Some(table)) =
+                    (attrs.str("subnet_id"), attrs.str("route_table_id"))
+                {
+                    self.subnet_route_table
+                        .insert(key(subnet), table.to_string());
+                }
+            }
+            // azurerm 1.x set the route table on the subnet.
+            "azurerm_subnet" => {
+                if let (Some(subnet), Some(table)) = (id, attrs.str("route_table_id")) {
+                    self.subnet_route_table
+                        .insert(key(subnet), table.to_string());
+                }
+            }
+            "azurerm_route_table" => {
+                let Some(table) = id else { return };
+                for subnet in attrs.strs("subnets") {
+                    self.subnet_route_table
+                        .entry(key(subnet))
+                        .or_insert_with(|| table.to_string());
+                }
+                for route in attrs.blocks("route") {
+                    self.learn_route(route, table);
+                }
+            }
+            "azurerm_route" => {
+                let table = attrs.str("id").and_then(parent_id);
+                if let Some(table) = table {
+                    self.learn_route(attrs, &table);
                 }
             }
             _ => {}

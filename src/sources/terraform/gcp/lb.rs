@@ -61,15 +61,7 @@ impl Facts {
                 self.place(resource, spot(), entry, notes)
             }
             "google_compute_url_map" | "google_compute_region_url_map" => {
-                let mut resource = resource("gcp:compute:url-map");
-                let mut services = Vec::new();
-                collect_services(entry.attrs().0, 0, &mut services);
-                services.sort();
-                services.dedup();
-                for service in services {
-                    resource.needs(Some(service), "routes to");
-                }
-                self.place(resource, spot(), entry, notes)
+                self.url_map(resource("gcp:compute:url-map"), entry, spot(), notes)
             }
             "google_compute_target_http_proxy"
             | "google_compute_target_https_proxy"
@@ -85,20 +77,7 @@ impl Facts {
                 self.target_pool(index, resource, entry, notes)
             }
             "google_compute_target_instance" => {
-                let mut resource = resource("gcp:compute:target-instance");
-                set(&mut resource, "scope", Some("zonal"));
-                let attrs = entry.attrs();
-                let zone = attrs.str("zone").map(last_segment);
-                let scope = format!("zones/{}/instances", zone.clone().unwrap_or_default());
-                let instance = attrs
-                    .str("instance")
-                    .and_then(|i| resource_path(i, resource.account.as_deref(), &scope));
-                resource.needs(instance, "instance");
-                let spot = zone
-                    .as_deref()
-                    .and_then(Spot::zonal)
-                    .unwrap_or_else(|| Spot::unpinned(None));
-                self.place(resource, spot, entry, notes)
+                self.target_instance(resource("gcp:compute:target-instance"), entry, notes)
             }
             "google_compute_global_forwarding_rule" | "google_compute_forwarding_rule" => {
                 let global = type_name == "google_compute_global_forwarding_rule";
@@ -133,6 +112,41 @@ impl Facts {
             _ => return None,
         };
         Some(made)
+    }
+
+    /// A URL map requires every service it routes to.
+    fn url_map(
+        &self,
+        mut resource: Resource,
+        entry: Entry<'_>,
+        spot: Spot,
+        notes: &mut Notes,
+    ) -> Made {
+        let mut services = Vec::new();
+        collect_services(entry.attrs().0, 0, &mut services);
+        services.sort();
+        services.dedup();
+        for service in services {
+            resource.needs(Some(service), "routes to");
+        }
+        self.place(resource, spot, entry, notes)
+    }
+
+    /// A target instance: zonal in its `zone`, requiring its instance.
+    fn target_instance(&self, mut resource: Resource, entry: Entry<'_>, notes: &mut Notes) -> Made {
+        set(&mut resource, "scope", Some("zonal"));
+        let attrs = entry.attrs();
+        let zone = attrs.str("zone").map(last_segment);
+        let scope = format!("zones/{}/instances", zone.clone().unwrap_or_default());
+        let instance = attrs
+            .str("instance")
+            .and_then(|i| resource_path(i, resource.account.as_deref(), &scope));
+        resource.needs(instance, "instance");
+        let spot = zone
+            .as_deref()
+            .and_then(Spot::zonal)
+            .unwrap_or_else(|| Spot::unpinned(None));
+        self.place(resource, spot, entry, notes)
     }
 
     /// Target proxies: an HTTP(S) proxy requires its URL map (certificates kept by name), a
