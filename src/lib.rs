@@ -23,7 +23,7 @@
 //! | `diag`     | located diagnostics: source files, spans, JSON paths          | nothing    |
 //! | `snapshot` | loading and validating snapshots, their schema                | `model`, `diag` |
 //! | `sources`  | one per source (AWS, demo, synthetic), each yields a snapshot | `model`, `diag`, `snapshot` |
-//! | `graph`    | the indexed estate, critical services, selectors              | `model` |
+//! | `graph`    | the indexed estate, critical services                         | `model` |
 //! | `analysis` | kill sets, propagation, explanations, concentration           | `model`, `graph` |
 //! | `view`     | dependency views; `dot` and `mermaid` draw them               | `model`, `graph` |
 //! | `rules`    | rule files: load, CEL, facts, engine, finding producers       | `model`, `diag`, `graph`, `analysis` |

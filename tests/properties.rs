@@ -151,6 +151,8 @@ fn build(specs: &[Spec]) -> Snapshot {
         sources: Vec::new(),
         coverage: Vec::new(),
         zones,
+        entity: None,
+        third_parties: Vec::new(),
         resources,
     }
 }

@@ -45,15 +45,16 @@ pub fn domain_kill_sets(estate: &Estate, components: &[Vec<ResourceIx>]) -> Kill
 
 /// The single resources whose loss takes each resource in `scope` down. `scope` must be closed
 /// under requirements (every member of an in-scope resource's groups is in scope); resources
-/// outside it get empty sets. Logical resources (functions, quorum groups) are never counted
-/// as single points of failure: they have no failure of their own.
+/// outside it get empty sets. Logical resources (functions, quorum groups) and the stand-ins
+/// of domains third parties run on are never counted as single points of failure: they have
+/// no failure of their own.
 pub fn resource_kill_sets(
     estate: &Estate,
     components: &[Vec<ResourceIx>],
     scope: &[bool],
 ) -> KillSets<ResourceIx> {
     solve(estate, components, Some(scope), |ix| {
-        if estate.is_logical(ix) {
+        if estate.is_logical(ix) || estate.stands_for_domain(ix) {
             Vec::new()
         } else {
             vec![ix]

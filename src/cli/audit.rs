@@ -159,7 +159,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Exit> {
             None => None,
         };
     let (pack, config) = args.rules.load()?;
-    let (estate, prior) = args.estate.load_with_prior(&config.critical)?;
+    let (estate, prior) = args.estate.load_with_prior(&config)?;
     let today = config::today();
     let audit = |estate: &Estate| {
         let mut report =

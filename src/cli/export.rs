@@ -78,7 +78,7 @@ fn evidence(args: &EvidenceArgs) -> anyhow::Result<Exit> {
         .map_err(anyhow::Error::msg)?;
     let (started, time_source) = fixed.unwrap_or_else(|| (chrono::Utc::now(), TimeSource::Clock));
     let (pack, config) = args.rules.load()?;
-    let estate = args.estate.load(&config.critical)?;
+    let estate = args.estate.load(&config)?;
     let today = match time_source {
         TimeSource::Clock => linchpin::judge::config::today(),
         _ => started.date_naive(),

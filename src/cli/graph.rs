@@ -46,7 +46,7 @@ pub fn run(args: &GraphArgs) -> anyhow::Result<Exit> {
     super::check_distinct(&args.estate, args.output.as_deref())?;
     // The config decides which resources are critical services.
     let (_, config) = args.rules.load()?;
-    let estate = args.estate.load(&config.critical)?;
+    let estate = args.estate.load(&config)?;
     let picture = if args.critical {
         let services: Vec<ResourceIx> = estate.critical.iter().map(|s| s.resource).collect();
         view::dependencies(&estate, &services, usize::MAX)

@@ -30,6 +30,7 @@ use exit::Exit;
 use formats::SimulateFormat;
 use linchpin::rules::RulePack;
 use linchpin::snapshot;
+use linchpin::sources::manifest::{self, Manifest};
 use linchpin::sources::merge::merge;
 use linchpin::sources::state_files;
 use linchpin::sources::{Demo, Source};
@@ -91,6 +92,11 @@ pub struct EstateArgs {
     /// estate; `audit` also compares it with the plan's prior state (see --fail-on-new).
     #[arg(long = "terraform", value_name = "FILE")]
     terraform: Vec<PathBuf>,
+    /// Add the business functions, third parties, edges and zone maps a manifest declares
+    /// (TOML; see examples/manifest.toml). Repeatable; the sections may also live in the
+    /// config file (`linchpin.toml`).
+    #[arg(long = "manifest", value_name = "FILE")]
+    manifest: Vec<PathBuf>,
     #[command(flatten)]
     aws_options: crawl::AwsArgs,
     /// With --aws or --terraform: also write the snapshot read (crawled, imported, merged) to
@@ -129,24 +135,27 @@ impl EstateArgs {
     /// The files the estate is read from, which no output may replace, each with what it is.
     fn inputs(&self) -> Vec<(&std::path::Path, &'static str)> {
         let snapshot = self.snapshot.iter().map(|p| (p.as_path(), "the snapshot"));
+        let manifests = self.manifest.iter().map(|p| (p.as_path(), "a manifest"));
         let terraform = self
             .terraform
             .iter()
             .map(|p| (p.as_path(), "a Terraform file"));
         snapshot
             .chain(terraform)
+            .chain(manifests)
             .filter(|(p, _)| p.as_os_str() != "-")
             .collect()
     }
 
-    fn load(&self, policy: &CriticalPolicy) -> anyhow::Result<Estate> {
-        let (snapshot, _) = self.read()?;
-        Ok(build(snapshot, policy))
+    fn load(&self, config: &Config) -> anyhow::Result<Estate> {
+        let (snapshot, _) = self.read(config)?;
+        Ok(build(snapshot, &config.critical))
     }
 
     /// The estate and, when a Terraform file is a plan, the estate before the plan.
-    fn load_with_prior(&self, policy: &CriticalPolicy) -> anyhow::Result<(Estate, Option<Prior>)> {
-        let (snapshot, prior) = self.read()?;
+    fn load_with_prior(&self, config: &Config) -> anyhow::Result<(Estate, Option<Prior>)> {
+        let policy = &config.critical;
+        let (snapshot, prior) = self.read(config)?;
         let prior = prior.map(|(snapshot, label)| Prior {
             estate: build(snapshot, policy),
             label,
@@ -154,8 +163,27 @@ impl EstateArgs {
         Ok((build(snapshot, policy), prior))
     }
 
+    /// The manifest of `--manifest` and of the config file's manifest sections, if any.
+    fn manifest(&self, config: &Config) -> anyhow::Result<Option<Manifest>> {
+        let mut problems = Vec::new();
+        let mut read = manifest::read_files(&self.manifest)?;
+        if config.has_manifest {
+            let name = config
+                .path
+                .as_ref()
+                .map_or_else(|| "linchpin.toml".to_string(), |p| p.display().to_string());
+            let source = linchpin::diag::SourceFile::new(name, config.text.clone());
+            read.extend(manifest::parse(&source, true, &mut problems));
+            manifest::check_across(&read, &mut problems);
+        }
+        if !problems.is_empty() {
+            return Err(manifest::invalid(problems).into());
+        }
+        Ok((!read.is_empty()).then_some(read))
+    }
+
     /// The snapshot of the estate, and for a plan the prior one with its label.
-    fn read(&self) -> anyhow::Result<(Snapshot, Option<(Snapshot, String)>)> {
+    fn read(&self, config: &Config) -> anyhow::Result<(Snapshot, Option<(Snapshot, String)>)> {
         let started = std::time::Instant::now();
         if !self.aws
             && let Some(flag) = self.aws_options.given().first()
@@ -165,7 +193,9 @@ impl EstateArgs {
         if let Some(path) = &self.save_snapshot {
             check_not_input(self, path, "--save-snapshot")?;
         }
-        // Terraform files are read before any crawl: a bad file stops the run at once.
+        // Manifests and Terraform files are read before any crawl: a bad file stops the run at
+        // once.
+        let declared = self.manifest(config)?;
         let terraform = if self.terraform.is_empty() {
             None
         } else {
@@ -184,7 +214,7 @@ impl EstateArgs {
             }
             None => None,
         };
-        let (mut snapshot, prior) = match (crawled, terraform) {
+        let (snapshot, prior) = match (crawled, terraform) {
             (crawled, Some(terraform)) => {
                 let label = prior_label(&terraform.plans());
                 // The import validated its own estates; a merge is checked again.
@@ -211,6 +241,10 @@ impl EstateArgs {
                 }
             },
         };
+        let (mut snapshot, prior) = match &declared {
+            Some(declared) => declare(declared, snapshot, prior)?,
+            None => (snapshot, prior),
+        };
         if let Some(path) = &self.save_snapshot {
             // The saved snapshot says which AWS resources are entry points, as a crawl's does.
             linchpin::sources::aws::entry::state_entry_points(&mut snapshot);
@@ -223,6 +257,26 @@ impl EstateArgs {
         );
         Ok((snapshot, prior))
     }
+}
+
+/// The estate with a manifest's declarations, and the estate before a plan with them too
+/// (where the manifest's selectors may match nothing: the plan may add what they name).
+fn declare(
+    declared: &Manifest,
+    snapshot: Snapshot,
+    prior: Option<(Snapshot, String)>,
+) -> anyhow::Result<(Snapshot, Option<(Snapshot, String)>)> {
+    let snapshot = manifest::apply(declared, snapshot)?;
+    valid(&snapshot, "the estate with the manifest")?;
+    let prior = match prior {
+        Some((prior, label)) => {
+            let prior = manifest::apply_with(declared, prior, false)?;
+            valid(&prior, "the plans' prior state with the manifest")?;
+            Some((prior, label))
+        }
+        None => None,
+    };
+    Ok((snapshot, prior))
 }
 
 /// The graph of a snapshot, with the entry points stated.

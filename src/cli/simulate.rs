@@ -55,7 +55,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<Exit> {
     super::check_distinct(&args.estate, args.output.output.as_deref())?;
     // The config decides which resources are critical services.
     let (_, config) = args.rules.load()?;
-    let estate = args.estate.load(&config.critical)?;
+    let estate = args.estate.load(&config)?;
     let failure = resolve(&estate, &args.fail)?;
     let outcome = propagate(&estate, &failure);
     let report = SimulationReport::build(&estate, &failure, &outcome);

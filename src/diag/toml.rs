@@ -377,6 +377,57 @@ impl<'a, 'i> TableReader<'a, 'i> {
         tables
     }
 
+    /// Mark a key as known without reading it (a key another reader of the same file owns).
+    pub fn ignore(&mut self, key: &'static str) {
+        self.known.push(key);
+    }
+
+    /// An optional string or list of strings, as a list.
+    pub fn opt_one_or_many(
+        &mut self,
+        key: &'static str,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Option<Vec<Located<String>>> {
+        let value = self.value(key)?;
+        match value.get_ref() {
+            DeValue::String(text) => Some(vec![Located {
+                value: text.to_string(),
+                span: value.span(),
+            }]),
+            DeValue::Array(_) => self.opt_string_list(key, problems),
+            _ => {
+                self.wrong_type(key, value, "a string or a list of strings", problems);
+                None
+            }
+        }
+    }
+
+    /// Every entry of a table whose keys are free-form and whose values are tables
+    /// (`[zones."123456789012"]`): the key with its span, and a reader of the value.
+    pub fn free_tables(
+        &mut self,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Vec<(Located<String>, TableReader<'a, 'i>)> {
+        let mut out = Vec::new();
+        for &(key, ref key_span, value) in &self.entries {
+            match value.get_ref() {
+                DeValue::Table(table) => out.push((
+                    Located {
+                        value: key.to_string(),
+                        span: key_span.clone(),
+                    },
+                    TableReader::new(self.source, table, value.span().start),
+                )),
+                other => problems.push(self.source.diagnostic(
+                    value.span().start,
+                    format!("`{key}` must be a table, found {}", other.type_str()),
+                )),
+            }
+        }
+        self.entries.clear();
+        out
+    }
+
     /// Every entry of a table whose keys are free-form (e.g. severity overrides by rule id):
     /// the key, its span and the value as a string when it is one.
     pub fn free_strings(

@@ -867,6 +867,7 @@ impl<'a> Register<'a> {
 /// B_06.01's criticality (c0050) and its reason (c0060) for why a service is critical.
 fn criticality(reason: &CriticalReason) -> (&'static str, &'static str) {
     match reason {
+        CriticalReason::Function => (YES, "declared critical or important in the manifest"),
         CriticalReason::Tagged => (YES, "tagged linchpin:critical=true in the inventory"),
         CriticalReason::Configured => (YES, "named critical in the linchpin config"),
         CriticalReason::EntryPoint => (

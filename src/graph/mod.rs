@@ -1,6 +1,6 @@
 //! The failure-domain graph: resources, their requirement groups and the domain hierarchy
 //! provider ⊃ region ⊃ zone, indexed once and shared by every analysis; which resources are
-//! the critical services (tagged, named by the config's [`selector`]s, stated entry points,
+//! the critical services (tagged, named by the config's [`Selector`]s, stated entry points,
 //! else the graph roots).
 
 use rustc_hash::FxHashMap as HashMap;
@@ -9,12 +9,12 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod grouping;
 mod ix;
-pub mod selector;
 
+use crate::model::selector::Selector;
 use crate::model::{CRITICAL_TAG, Placement, Resource, Snapshot};
 use crate::model::{DomainKind, DomainRef};
-use selector::Selector;
 
 pub use ix::{DomainIx, GroupIx, ResourceIx};
 
@@ -66,6 +66,8 @@ impl Group {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum CriticalReason {
+    /// A business function a manifest declares critical or important.
+    Function,
     /// Tagged `linchpin:critical=true`.
     Tagged,
     /// Selected by the config's `[critical] include`.
@@ -80,6 +82,7 @@ pub enum CriticalReason {
 impl CriticalReason {
     pub fn as_str(self) -> &'static str {
         match self {
+            CriticalReason::Function => "function",
             CriticalReason::Tagged => "tagged critical",
             CriticalReason::Configured => "named in config",
             CriticalReason::EntryPoint => "entry point",
@@ -89,25 +92,17 @@ impl CriticalReason {
 }
 
 /// Which resources are critical services beyond the `linchpin:critical` tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CriticalPolicy {
     /// Resources made critical services (config `[critical] include`).
     pub include: Vec<Selector>,
     /// Resources never counted as critical services (config `[critical] exclude`).
     pub exclude: Vec<Selector>,
-    /// Whether entry points count as critical services.
-    pub entry_points: bool,
+    /// Whether entry points count as critical services; unset, they do unless a manifest
+    /// declares business functions (which are then the critical services).
+    pub entry_points: Option<bool>,
 }
 
-impl Default for CriticalPolicy {
-    fn default() -> Self {
-        CriticalPolicy {
-            include: Vec::new(),
-            exclude: Vec::new(),
-            entry_points: true,
-        }
-    }
-}
 
 /// A resource the audit protects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -355,33 +350,40 @@ impl Estate {
     }
 
     fn find_critical(&self, policy: &CriticalPolicy) -> Vec<CriticalService> {
-        let mut critical: Vec<CriticalService> = self
-            .snapshot
-            .resources
-            .iter()
-            .enumerate()
-            .filter_map(|(ix, resource)| {
-                if policy.exclude.iter().any(|s| s.matches(resource)) {
-                    return None;
+        let resources = &self.snapshot.resources;
+        let declared_functions = resources.iter().any(|r| declared_function(r).is_some());
+        let entry_points = policy.entry_points.unwrap_or(!declared_functions);
+        let groups = crate::graph::grouping::AutoScaling::new(resources);
+        let mut seen = vec![false; self.len()];
+        let mut critical: Vec<CriticalService> = Vec::new();
+        for (ix, resource) in resources.iter().enumerate() {
+            if policy.exclude.iter().any(|s| s.matches(resource)) {
+                continue;
+            }
+            let reason = match (declared_function(resource), resource.tags.get(CRITICAL_TAG)) {
+                (Some(true), _) => CriticalReason::Function,
+                (Some(false), _) => continue,
+                (None, Some(value)) if value == "true" => CriticalReason::Tagged,
+                (None, Some(value)) if value == "false" => continue,
+                _ if policy.include.iter().any(|s| s.matches(resource)) => {
+                    CriticalReason::Configured
                 }
-                let reason = match resource.tags.get(CRITICAL_TAG).map(String::as_str) {
-                    Some("true") => Some(CriticalReason::Tagged),
-                    Some("false") => None,
-                    _ if policy.include.iter().any(|s| s.matches(resource)) => {
-                        Some(CriticalReason::Configured)
-                    }
-                    _ if policy.entry_points && is_entry_point(resource) => {
-                        Some(CriticalReason::EntryPoint)
-                    }
-                    _ => None,
-                }?;
-                Some(CriticalService {
+                _ if entry_points && is_entry_point(resource) => CriticalReason::EntryPoint,
+                _ => continue,
+            };
+            // An instance tagged through its Auto Scaling group: the group is the service.
+            let ix = match reason {
+                CriticalReason::Tagged => groups.group_of(resource).unwrap_or(ix),
+                _ => ix,
+            };
+            if !std::mem::replace(&mut seen[ix], true) {
+                critical.push(CriticalService {
                     resource: ResourceIx::new(ix),
                     reason,
-                })
-            })
-            .collect();
-        // Tagged services first, then entry points, each by name.
+                });
+            }
+        }
+        // Functions first, then tagged services, then entry points, each by name.
         critical.sort_by(|a, b| {
             (a.reason, self.resource(a.resource).label())
                 .cmp(&(b.reason, self.resource(b.resource).label()))
@@ -390,6 +392,12 @@ impl Estate {
             critical = self.graph_roots();
         }
         critical
+    }
+
+    /// Whether a resource stands for a cloud domain a third party runs on
+    /// ([`crate::model::RUNS_ON_KIND`]): it has that domain's failures, not its own.
+    pub fn stands_for_domain(&self, ix: ResourceIx) -> bool {
+        self.resource(ix).kind == crate::model::RUNS_ON_KIND
     }
 
     /// The resources nothing else depends on: every member of a strongly connected component
@@ -422,6 +430,18 @@ impl Estate {
                 reason: CriticalReason::GraphRoot,
             })
             .collect()
+    }
+}
+
+/// For a business function a manifest assessed: whether it is critical or important (a
+/// critical service) or not; `None` for anything else.
+fn declared_function(resource: &Resource) -> Option<bool> {
+    if resource.kind != "function" {
+        return None;
+    }
+    match resource.attributes.get("criticality")?.as_str()? {
+        "critical" | "important" => Some(true),
+        _ => Some(false),
     }
 }
 

@@ -26,10 +26,21 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::diag::{Diagnostic, Diagnostics, Located, SourceFile, TableReader};
-use crate::graph::selector::Selector;
 use crate::graph::{CriticalPolicy, Estate};
+use crate::model::selector::Selector;
 use crate::model::{Finding, Severity, Suppressed, SuppressionStatus, SuppressionUse};
 use crate::rules::RulePack;
+
+/// The top-level keys of a manifest, which `linchpin.toml` may hold as well (the manifest
+/// reader, `sources::manifest`, owns them).
+pub const MANIFEST_KEYS: &[&str] = &[
+    "entity",
+    "function",
+    "third_party",
+    "edge",
+    "egress_free",
+    "zones",
+];
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "linchpin.toml";
@@ -58,6 +69,8 @@ pub struct Config {
     pub suppressions: Vec<Suppression>,
     /// The config file's text, for digests.
     pub text: String,
+    /// Whether the file holds manifest sections (functions, third parties, ...).
+    pub has_manifest: bool,
 }
 
 impl Config {
@@ -108,6 +121,11 @@ impl Config {
                     config.suppressions.push(suppression);
                 }
             }
+            // A manifest's sections may live here too; the manifest reader checks them.
+            for key in MANIFEST_KEYS {
+                top.ignore(key);
+            }
+            config.has_manifest = MANIFEST_KEYS.iter().any(|key| top.has(key));
             top.finish(&mut problems);
         }
         if problems.is_empty() {
@@ -186,7 +204,7 @@ impl Config {
         self.critical.include = selectors("include", &mut critical, problems);
         self.critical.exclude = selectors("exclude", &mut critical, problems);
         if let Some(flag) = critical.opt_bool("entry_points", problems) {
-            self.critical.entry_points = flag.value;
+            self.critical.entry_points = Some(flag.value);
         }
         critical.finish(problems);
     }

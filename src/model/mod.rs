@@ -1,6 +1,6 @@
 //! The documents every stage shares: the snapshot (resources, placements, requirement groups,
 //! coverage), failure-domain references, explanation paths, findings, scores, suppression
-//! outcomes, baseline states and rule metadata. Types, constructors and serde only: no
+//! outcomes, baseline states, rule metadata and resource selectors. Types, constructors and serde only: no
 //! stage logic, and no import of any other part of the crate.
 
 mod baseline;
@@ -9,6 +9,7 @@ mod finding;
 mod path;
 mod rule;
 mod score;
+pub mod selector;
 mod snapshot;
 mod suppression;
 

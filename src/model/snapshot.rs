@@ -32,6 +32,14 @@ pub struct Snapshot {
     /// The availability zones the resources are placed in (zone IDs, with their region).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<Zone>,
+    /// The organisation the estate belongs to, as a manifest declares it (DORA: the
+    /// financial entity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<Entity>,
+    /// Third parties a manifest declares: each a provider and failure domain of its own, with
+    /// what the register of information needs to know of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub third_parties: Vec<ThirdParty>,
     /// Every resource of the estate.
     pub resources: Vec<Resource>,
 }
@@ -43,6 +51,88 @@ impl Snapshot {
             .iter()
             .all(|c| c.status == CoverageStatus::Complete)
     }
+}
+
+/// The kind of the resources that stand for a cloud domain a third party runs on
+/// (`runs_on = ["aws:ap-northeast-1"]`): up exactly while that domain is, so the third
+/// party's services fail with it. Not a resource anyone deployed: never a resource SPOF.
+pub const RUNS_ON_KIND: &str = "linchpin:runs-on";
+
+/// The organisation whose estate it is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Entity {
+    /// Short id, used as the provider of its business functions (`exchange`).
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Legal Entity Identifier (ISO 17442).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lei: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// A money amount, e.g. the impact of an hour of outage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    pub amount: f64,
+    /// ISO 4217 currency code (`EUR`).
+    pub currency: String,
+}
+
+/// A third party (ICT third-party service provider): a provider and failure domain of its own.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThirdParty {
+    /// The provider id its services carry (`vaultco`).
+    pub id: String,
+    /// Legal name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// EBA ICT service type code of the DORA register (`S01` … `S19`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_type: Option<String>,
+    /// Legal Entity Identifier (ISO 17442).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lei: Option<String>,
+    /// LEI of the ultimate parent undertaking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_lei: Option<String>,
+    /// Country of the headquarters (ISO 3166-1 alpha-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Countries the services are provided from (ISO 3166-1 alpha-2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub countries: Vec<String>,
+    /// Contractual arrangement reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+    /// `not_substitutable`, `highly_complex`, `medium_complexity` or `easy` (the register's
+    /// four levels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitutability: Option<String>,
+    /// Why it is hard to substitute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substitutability_reason: Option<String>,
+    /// Whether an exit plan exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_plan: Option<bool>,
+    /// Alternative providers identified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
+    /// Date of the last audit (`2026-03-31`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_audit: Option<String>,
+    /// Annual expense or estimated cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annual_cost: Option<Money>,
+    /// The cloud domains it runs on (`aws`, `aws:ap-northeast-1`,
+    /// `aws:ap-northeast-1:apne1-az4`): its services fail with each of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs_on: Vec<String>,
 }
 
 /// One origin of inventory data.

@@ -66,6 +66,8 @@ pub fn snapshot() -> Snapshot {
             zone("use1-az2", "us-east-1c", VIRGINIA),
             zone("use1-az4", "us-east-1a", VIRGINIA),
         ],
+        entity: None,
+        third_parties: Vec::new(),
         resources: b.resources,
     }
 }

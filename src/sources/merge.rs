@@ -161,6 +161,8 @@ mod tests {
             sources: vec![Source::new(source, source)],
             coverage: Vec::new(),
             zones,
+            entity: None,
+            third_parties: Vec::new(),
             resources,
         }
     }

@@ -8,11 +8,13 @@
 //! - [`terraform`]: Terraform state and plans, for AWS, Google Cloud and Azure; [`state_files`]
 //!   reads them from disk as one estate (and, for a plan, the estate before it);
 //! - [`declarations`]: where a Terraform configuration's `.tf` files declare each resource;
+//! - [`manifest`]: business functions, third parties, edges and zone maps people declare;
 //! - [`merge`]: one estate from two snapshots of it (an AWS crawl and Terraform state).
 
 pub mod aws;
 pub mod declarations;
 pub mod demo;
+pub mod manifest;
 pub mod merge;
 pub mod state_files;
 pub mod synth;

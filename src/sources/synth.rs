@@ -57,6 +57,8 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
         )],
         coverage: Vec::new(),
         zones,
+        entity: None,
+        third_parties: Vec::new(),
         resources: out,
     }
 }

@@ -271,6 +271,8 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
         sources,
         coverage: calls.coverage(),
         zones: read.zones.into_values().collect(),
+        entity: None,
+        third_parties: Vec::new(),
         resources,
     };
     entry::state_entry_points(&mut snapshot);

@@ -551,6 +551,8 @@ fn assemble(
         sources,
         coverage: notes.records(),
         zones: zones.into_values().collect(),
+        entity: None,
+        third_parties: Vec::new(),
         resources,
     }
 }

@@ -1,7 +1,7 @@
 //! Resource selectors used by the config: `tag:KEY=VALUE`, `tag:KEY`, `id:PATTERN`,
 //! `kind:PATTERN`, `name:PATTERN`, where patterns may use `*` as a wildcard.
 
-use crate::model::Resource;
+use super::Resource;
 
 /// A resource selector: `tag:KEY=VALUE`, `tag:KEY`, `id:PATTERN`, `kind:PATTERN`,
 /// `name:PATTERN`; patterns may use `*` as a wildcard.
