@@ -163,10 +163,10 @@ impl EstateArgs {
         Ok((build(snapshot, policy), prior))
     }
 
-    /// The manifest of `--manifest` and of the config file's manifest sections, if any.
-    fn manifest(&self, config: &Config) -> anyhow::Result<Option<Manifest>> {
-        let mut problems = Vec::new();
-        let mut read = manifest::read_files(&self.manifest)?;
+    /// The manifest of `--manifest` and of the config file's manifest sections, if any, with
+    /// the problems found reading it (reported with those of applying it).
+    fn manifest(&self, config: &Config) -> anyhow::Result<Option<Declared>> {
+        let (mut read, mut problems) = manifest::load(&self.manifest)?;
         if config.has_manifest {
             let name = config
                 .path
@@ -176,10 +176,13 @@ impl EstateArgs {
             read.extend(manifest::parse(&source, true, &mut problems));
             manifest::check_across(&read, &mut problems);
         }
-        if !problems.is_empty() {
-            return Err(manifest::invalid(problems).into());
+        if read.is_empty() && problems.is_empty() {
+            return Ok(None);
         }
-        Ok((!read.is_empty()).then_some(read))
+        Ok(Some(Declared {
+            manifest: read,
+            problems,
+        }))
     }
 
     /// The snapshot of the estate, and for a plan the prior one with its label.
@@ -196,6 +199,14 @@ impl EstateArgs {
         // Manifests and Terraform files are read before any crawl: a bad file stops the run at
         // once.
         let declared = self.manifest(config)?;
+        // Before a crawl, which takes long, the manifest's own problems stop the run; else
+        // they are reported with those of applying it.
+        if self.aws
+            && let Some(declared) = &declared
+            && !declared.problems.is_empty()
+        {
+            return Err(manifest::invalid(declared.problems.clone()).into());
+        }
         let terraform = if self.terraform.is_empty() {
             None
         } else {
@@ -259,18 +270,25 @@ impl EstateArgs {
     }
 }
 
+/// A manifest read, and the problems found reading it.
+struct Declared {
+    manifest: Manifest,
+    problems: Vec<linchpin::diag::Diagnostic>,
+}
+
 /// The estate with a manifest's declarations, and the estate before a plan with them too
 /// (where the manifest's selectors may match nothing: the plan may add what they name).
 fn declare(
-    declared: &Manifest,
+    declared: &Declared,
     snapshot: Snapshot,
     prior: Option<(Snapshot, String)>,
 ) -> anyhow::Result<(Snapshot, Option<(Snapshot, String)>)> {
-    let snapshot = manifest::apply(declared, snapshot)?;
+    let (manifest, problems) = (&declared.manifest, declared.problems.clone());
+    let snapshot = manifest::apply_with(manifest, snapshot, true, problems)?;
     valid(&snapshot, "the estate with the manifest")?;
     let prior = match prior {
         Some((prior, label)) => {
-            let prior = manifest::apply_with(declared, prior, false)?;
+            let prior = manifest::apply_with(manifest, prior, false, Vec::new())?;
             valid(&prior, "the plans' prior state with the manifest")?;
             Some((prior, label))
         }

@@ -130,6 +130,25 @@ fn describe_analysis(check: &AnalysisCheck) -> String {
         } => format!("n-minus-one ({capacity_attribute} × {headroom})"),
         AnalysisCheck::UnknownPlacement => "unknown-placement".into(),
         AnalysisCheck::CoverageGap => "coverage-gap".into(),
+        AnalysisCheck::SharedFate => "shared-fate".into(),
+        AnalysisCheck::ThirdPartyConcentration {
+            by,
+            max_share,
+            max_hhi,
+        } => {
+            let mut limits = Vec::new();
+            if let Some(s) = max_share {
+                limits.push(format!("max share {:.0}%", s * 100.0));
+            }
+            if let Some(h) = max_hhi {
+                limits.push(format!("max HHI {h:.0}"));
+            }
+            format!(
+                "third-party concentration by {}: {}",
+                by.as_str(),
+                limits.join(", ")
+            )
+        }
     }
 }
 

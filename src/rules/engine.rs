@@ -15,6 +15,7 @@ use crate::rules::produce::{
     Draft, Sink, concentration_findings, coverage_findings, cut_set_findings, n_minus_one_findings,
     placement_findings, spof_findings,
 };
+use crate::rules::third_party::{shared_fate_findings, third_party_findings};
 
 /// At most this many errors are listed per rule; the rest are counted in one more line.
 const ERRORS_PER_RULE: usize = 20;
@@ -79,8 +80,10 @@ fn analysis_rank(check: &AnalysisCheck) -> usize {
         AnalysisCheck::ResourceSpof { .. } => 3,
         AnalysisCheck::Concentration { .. } => 4,
         AnalysisCheck::NMinusOne { .. } => 5,
-        AnalysisCheck::UnknownPlacement => 6,
-        AnalysisCheck::CoverageGap => 7,
+        AnalysisCheck::SharedFate => 6,
+        AnalysisCheck::ThirdPartyConcentration { .. } => 7,
+        AnalysisCheck::UnknownPlacement => 8,
+        AnalysisCheck::CoverageGap => 9,
     }
 }
 
@@ -140,6 +143,12 @@ fn run_analysis(
         ),
         AnalysisCheck::UnknownPlacement => placement_findings(estate, facts, rule, sink),
         AnalysisCheck::CoverageGap => coverage_findings(estate, rule, sink),
+        AnalysisCheck::SharedFate => shared_fate_findings(estate, analysis, rule, sink),
+        AnalysisCheck::ThirdPartyConcentration {
+            by,
+            max_share,
+            max_hhi,
+        } => third_party_findings(estate, rule, *by, (*max_share, *max_hhi), sink),
     }
 }
 

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::cel_expr::{Expression, Template};
 use super::facts::{GRAPH_FIELDS, RESOURCE_FIELDS, field_refs};
-use super::{AnalysisCheck, Check, KindPattern, Rule};
+use super::{AnalysisCheck, Check, KindPattern, Rule, ThirdPartyScope};
 use crate::analysis::Population;
 use crate::diag::{Diagnostic, Diagnostics, Located, SourceFile, TableReader};
 use crate::model::{Controls, Docs, DomainKind, Severity, Status};
@@ -580,12 +580,15 @@ fn analysis_check(
         "n-minus-one" => Some(n_minus_one_check(file, &mut table, problems)),
         "unknown-placement" => Some(AnalysisCheck::UnknownPlacement),
         "coverage-gap" => Some(AnalysisCheck::CoverageGap),
+        "shared-fate" => Some(AnalysisCheck::SharedFate),
+        "third-party-concentration" => third_party_check(file, &mut table, problems),
         other => {
             problems.push(file.diagnostic(
                 kind.span.start,
                 format!(
                     "unknown analysis type `{other}`; expected cut-set, resource-spof, \
-                     concentration, n-minus-one, unknown-placement or coverage-gap"
+                     concentration, n-minus-one, unknown-placement, coverage-gap, shared-fate \
+                     or third-party-concentration"
                 ),
             ));
             None
@@ -669,6 +672,50 @@ fn concentration_check(
         }),
         _ => None,
     }
+}
+
+/// A third-party concentration analysis: by provider or country, and at least one limit.
+fn third_party_check(
+    file: &SourceFile,
+    table: &mut TableReader,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<AnalysisCheck> {
+    let by = table
+        .string("by", problems)
+        .and_then(|b| match b.value.as_str() {
+            "provider" => Some(ThirdPartyScope::Provider),
+            "country" => Some(ThirdPartyScope::Country),
+            other => {
+                problems.push(file.diagnostic(
+                    b.span.start,
+                    format!("unknown `by` `{other}`; expected provider or country"),
+                ));
+                None
+            }
+        });
+    let max_share = table.opt_number("max_share", problems);
+    let max_hhi = table.opt_number("max_hhi", problems);
+    if let Some(share) = &max_share
+        && !(0.0..=1.0).contains(&share.value)
+    {
+        problems.push(file.diagnostic(share.span.start, "`max_share` must be between 0 and 1"));
+    }
+    if let Some(hhi) = &max_hhi
+        && !(0.0..=10_000.0).contains(&hhi.value)
+    {
+        problems.push(file.diagnostic(hhi.span.start, "`max_hhi` must be between 0 and 10000"));
+    }
+    if max_share.is_none() && max_hhi.is_none() {
+        problems.push(file.diagnostic(
+            table.at(),
+            "a third-party concentration rule needs max_share or max_hhi",
+        ));
+    }
+    Some(AnalysisCheck::ThirdPartyConcentration {
+        by: by?,
+        max_share: max_share.map(|s| s.value),
+        max_hhi: max_hhi.map(|h| h.value),
+    })
 }
 
 /// An N-1 capacity analysis: the capacity attribute and the headroom, both defaulted.

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod facts;
 pub mod load;
 pub mod produce;
+pub mod third_party;
 
 use crate::analysis::Population;
 use crate::model::{CheckType, Controls, Docs, DomainKind, Severity, Status};
@@ -58,6 +59,32 @@ pub enum AnalysisCheck {
     },
     UnknownPlacement,
     CoverageGap,
+    /// A redundant group whose members are of different providers, yet one domain takes
+    /// enough of them down (two vendors that run on one cloud region).
+    SharedFate,
+    /// The third parties (every provider other than the entity itself) the critical
+    /// functions depend on concentrate on one provider or one country.
+    ThirdPartyConcentration {
+        by: ThirdPartyScope,
+        max_share: Option<f64>,
+        max_hhi: Option<f64>,
+    },
+}
+
+/// What third-party concentration is measured over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThirdPartyScope {
+    Provider,
+    Country,
+}
+
+impl ThirdPartyScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThirdPartyScope::Provider => "provider",
+            ThirdPartyScope::Country => "country",
+        }
+    }
 }
 
 impl AnalysisCheck {
@@ -70,6 +97,8 @@ impl AnalysisCheck {
             AnalysisCheck::NMinusOne { .. } => "n-minus-one",
             AnalysisCheck::UnknownPlacement => "unknown-placement",
             AnalysisCheck::CoverageGap => "coverage-gap",
+            AnalysisCheck::SharedFate => "shared-fate",
+            AnalysisCheck::ThirdPartyConcentration { .. } => "third-party-concentration",
         }
     }
 
@@ -101,6 +130,25 @@ impl AnalysisCheck {
                 "services",
             ],
             AnalysisCheck::UnknownPlacement => &["resource", "falls_with"],
+            AnalysisCheck::SharedFate => &[
+                "resource",
+                "group",
+                "providers",
+                "domain",
+                "runs_on",
+                "services",
+            ],
+            AnalysisCheck::ThirdPartyConcentration { .. } => &[
+                "by",
+                "largest",
+                "share_percent",
+                "hhi",
+                "effective_count",
+                "count",
+                "functions",
+                "breakdown",
+                "breaches",
+            ],
             AnalysisCheck::CoverageGap => &[
                 "source",
                 "account",

@@ -22,19 +22,20 @@ const RUNS_ON_LABEL: &str = "runs on";
 /// Add the manifest to the snapshot. Every selector must match something unless optional;
 /// every problem is reported with the file and line of what caused it.
 pub fn apply(manifest: &Manifest, snapshot: Snapshot) -> Result<Snapshot, Diagnostics> {
-    apply_with(manifest, snapshot, true)
+    apply_with(manifest, snapshot, true, Vec::new())
 }
 
-/// [`apply`], where with `strict` false a selector may match nothing (the estate before a
-/// Terraform plan, which need not hold what the plan adds).
+/// [`apply`], reporting `problems` (of reading the manifest) with its own; with `strict`
+/// false a selector may match nothing (the estate before a Terraform plan, which need not
+/// hold what the plan adds).
 pub fn apply_with(
     manifest: &Manifest,
     snapshot: Snapshot,
     strict: bool,
+    mut problems: Vec<Diagnostic>,
 ) -> Result<Snapshot, Diagnostics> {
     let mut estate = Editing::new(snapshot);
     estate.strict = strict;
-    let mut problems = Vec::new();
     if let Some(entity) = &manifest.entity {
         estate.snapshot.entity = Some(entity.clone());
     }
@@ -412,7 +413,8 @@ impl Editing {
         if let Some(min) = group.min
             && min as usize > members.len()
         {
-            problems.push(group.at.problem(format!(
+            let at = group.min_at.as_ref().unwrap_or(&group.at);
+            problems.push(at.problem(format!(
                 "`min = {min}` but the group's selectors match {} resource{}",
                 members.len(),
                 if members.len() == 1 { "" } else { "s" }

@@ -136,6 +136,8 @@ pub struct Pick {
 pub struct AnyOf {
     pub of: Vec<Pick>,
     pub min: Option<u32>,
+    /// Where `min` was written.
+    pub min_at: Option<At>,
     pub label: Option<String>,
     pub at: At,
 }
@@ -232,6 +234,18 @@ pub enum ManifestError {
 
 /// Read and check manifest files, every problem of every file reported together.
 pub fn read_files(paths: &[impl AsRef<Path>]) -> Result<Manifest, ManifestError> {
+    let (manifest, problems) = load(paths)?;
+    if problems.is_empty() {
+        Ok(manifest)
+    } else {
+        Err(invalid(problems).into())
+    }
+}
+
+/// Read manifest files: what could be read, and the problems found (give both to
+/// [`apply_with`], so that the problems of reading and of applying are reported together).
+/// Only a file that cannot be read at all is an error here.
+pub fn load(paths: &[impl AsRef<Path>]) -> Result<(Manifest, Vec<Diagnostic>), ManifestError> {
     let mut manifest = Manifest::default();
     let mut problems = Vec::new();
     for path in paths {
@@ -249,11 +263,7 @@ pub fn read_files(paths: &[impl AsRef<Path>]) -> Result<Manifest, ManifestError>
         manifest.extend(parse(&source, false, &mut problems));
     }
     parse::check_across(&manifest, &mut problems);
-    if problems.is_empty() {
-        Ok(manifest)
-    } else {
-        Err(invalid(problems).into())
-    }
+    Ok((manifest, problems))
 }
 
 /// The error of a list of problems.

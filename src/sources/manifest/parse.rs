@@ -247,10 +247,16 @@ impl Reader<'_> {
         let at = At::of(self.source, table.at());
         let optional = inherited || self.optional(&mut table, problems);
         let of = self.picks(&mut table, "of", true, optional, problems);
-        let min = self.min(&mut table, problems);
+        let (min, min_at) = self.min(&mut table, problems);
         let label = table.opt_string("label", problems).map(|l| l.value);
         table.finish(problems);
-        Some(AnyOf { of, min, label, at })
+        Some(AnyOf {
+            of,
+            min,
+            min_at,
+            label,
+            at,
+        })
     }
 
     fn third_party(
@@ -360,9 +366,11 @@ impl Reader<'_> {
         let requires = self.picks(&mut table, "requires", false, optional, problems);
         let any_of = if table.has("any_of") {
             let of = self.picks(&mut table, "any_of", true, optional, problems);
+            let (min, min_at) = self.min(&mut table, problems);
             Some(AnyOf {
                 of,
-                min: self.min(&mut table, problems),
+                min,
+                min_at,
                 label: None,
                 at: at.clone(),
             })
@@ -452,13 +460,20 @@ impl Reader<'_> {
             .collect()
     }
 
-    fn min(&self, table: &mut TableReader, problems: &mut Vec<Diagnostic>) -> Option<u32> {
-        let min = table.opt_number("min", problems)?;
+    fn min(
+        &self,
+        table: &mut TableReader,
+        problems: &mut Vec<Diagnostic>,
+    ) -> (Option<u32>, Option<At>) {
+        let Some(min) = table.opt_number("min", problems) else {
+            return (None, None);
+        };
+        let at = Some(At::of(self.source, min.span.start));
         if min.value < 1.0 || min.value.fract() != 0.0 || min.value > f64::from(u32::MAX) {
             problems.push(self.problem(&min.span, "`min` must be a whole number of at least 1"));
-            return None;
+            return (None, at);
         }
-        Some(min.value as u32)
+        (Some(min.value as u32), at)
     }
 
     fn hours(
