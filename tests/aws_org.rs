@@ -566,3 +566,101 @@ fn a_role_that_cannot_be_assumed_is_a_coverage_gap_and_the_crawl_goes_on() {
     );
     assert!(ids(&snapshot).contains(&instance));
 }
+
+/// A YAML file of examples/ci/ as JSON (PyYAML, which moto brings along).
+fn yaml(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/ci")
+        .join(name);
+    let code = "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))";
+    let out = std::process::Command::new("python3")
+        .args(["-c", code, path.to_str().unwrap()])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{name} is not YAML: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The `--flags` of the `linchpin <command>` lines of a script, each a flag the command's help
+/// lists.
+fn assert_flags_exist(script: &str, command: &[&str]) {
+    let help =
+        String::from_utf8(common::linchpin(&[command, &["--help"]].concat()).stdout).unwrap();
+    let invocation = format!("linchpin {}", command.join(" "));
+    let mut checked = 0;
+    for line in script.split(&invocation).skip(1) {
+        let line = line
+            .split(['\n', ';'])
+            .take_while(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for flag in line.split_whitespace().filter(|w| w.starts_with("--")) {
+            assert!(
+                help.contains(flag),
+                "{invocation} {flag}: not in its --help"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no {invocation} line in {script}");
+}
+
+#[test]
+fn the_sharded_ci_examples_parse_and_cover_every_shard() {
+    for name in ["github-actions.yml", "gitlab-ci.yml"] {
+        yaml(name);
+    }
+
+    let github = yaml("github-actions-organization.yml");
+    let shards = github["env"]["SHARDS"].as_u64().unwrap();
+    let matrix: Vec<u64> = github["jobs"]["crawl"]["strategy"]["matrix"]["shard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        matrix,
+        (1..=shards).collect::<Vec<_>>(),
+        "shards 1..N, each once"
+    );
+    let steps = |job: &str| -> String {
+        github["jobs"][job]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let crawl = steps("crawl");
+    assert!(crawl.contains(r#"--shard "${{ matrix.shard }}/${{ env.SHARDS }}""#));
+    assert_flags_exist(&crawl.replace("\\\n", " "), &["crawl", "aws"]);
+    let audit = steps("audit");
+    assert_eq!(github["jobs"]["audit"]["needs"], "crawl");
+    assert!(audit.contains("linchpin merge shards/*.json --output estate.json"));
+    assert_flags_exist(&audit.replace("\\\n", " "), &["audit"]);
+
+    let gitlab = yaml("gitlab-ci-organization.yml");
+    assert!(gitlab["crawl"]["parallel"].as_u64().unwrap() >= 2);
+    let script = |job: &str| -> String {
+        gitlab[job]["script"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let crawl = script("crawl");
+    assert!(crawl.contains(r#"--shard "$CI_NODE_INDEX/$CI_NODE_TOTAL""#));
+    assert_flags_exist(&crawl, &["crawl", "aws"]);
+    assert_eq!(gitlab["audit"]["needs"][0]["job"], "crawl");
+    let audit = script("audit");
+    assert!(audit.contains("linchpin merge shards/*.json --output estate.json"));
+    assert_flags_exist(&audit, &["audit"]);
+}
