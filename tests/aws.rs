@@ -888,7 +888,8 @@ fn policy_actions() -> BTreeSet<String> {
 
 /// The operations the crawler's code calls, read from its source: every SDK request is a
 /// builder method (`describe_vpcs()`, `get_resources()`, …) called on a client variable —
-/// `client` in a service's file, `ec2` or `sts` in the crawl driver.
+/// `client` in a service's file (and in `organization.rs`, the Organizations client), `ec2` or
+/// `sts` in the crawl driver.
 fn called_operations() -> BTreeSet<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sources/aws");
     let mut called = BTreeSet::new();
@@ -928,6 +929,7 @@ fn called_operations() -> BTreeSet<String> {
                     ("client", "dynamodb") => "dynamodb",
                     ("client", "route53") => "route53",
                     ("client", "cloudfront") => "cloudfront",
+                    ("client", "organization") => "organizations",
                     ("sts", _) => "sts",
                     _ => continue,
                 };

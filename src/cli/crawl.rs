@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use linchpin::model::{CoverageRecord, CoverageStatus, Snapshot};
-use linchpin::sources::aws::{self, CrawlOptions};
+use linchpin::sources::aws::organization::{self, Organization};
+use linchpin::sources::aws::{self, CrawlOptions, Shard};
 use linchpin::sources::state_files::{self, TerraformEstate};
 use linchpin::sources::terraform::DocumentKind;
 
@@ -75,11 +76,39 @@ pub struct AwsArgs {
     endpoint_url: Option<String>,
     /// Crawl the account of this IAM role, assumed with STS; repeatable, one account each.
     /// Without it, the account of the default credentials is crawled.
-    #[arg(long = "assume-role", value_name = "ARN")]
+    #[arg(
+        long = "assume-role",
+        value_name = "ARN",
+        conflicts_with = "organization"
+    )]
     assume_roles: Vec<String>,
-    /// The external id the roles given with --assume-role require.
+    /// The external id the roles to assume require (--assume-role, or --organization's
+    /// --role-name).
     #[arg(long, value_name = "ID")]
     external_id: Option<String>,
+    /// Crawl every ACTIVE account of the AWS Organization (ListAccounts, from the management
+    /// account or a delegated administrator): each member through the role --role-name, the
+    /// calling account itself with the default credentials (no role assumed into itself).
+    #[arg(long)]
+    organization: bool,
+    /// The role to assume in each member account of --organization [default:
+    /// OrganizationAccountAccessRole, the role AWS creates in accounts made in an
+    /// organization].
+    #[arg(long, value_name = "NAME", requires = "organization", value_parser = role_name)]
+    role_name: Option<String>,
+    /// With --organization, crawl only these accounts (12-digit ids, comma-separated; each
+    /// must be an ACTIVE account of the organization).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', requires = "organization", value_parser = account_id)]
+    accounts: Vec<String>,
+    /// With --organization, leave these accounts out (12-digit ids, comma-separated).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', requires = "organization", value_parser = account_id)]
+    exclude_accounts: Vec<String>,
+    /// Crawl only shard K of N: a fixed slice of the account × region pairs (an account's
+    /// global services count as one more pair), so N jobs with K = 1..N read everything
+    /// once; merge their snapshots. Pair j of an account (its regions in name order, then the
+    /// global services) goes to shard ((account id + j) mod N) + 1.
+    #[arg(long, value_name = "K/N", value_parser = shard)]
+    shard: Option<Shard>,
     /// Most AWS requests in flight at once, over all accounts, regions and services.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
@@ -92,13 +121,18 @@ impl AwsArgs {
     /// The options given on the command line that only make sense with a crawl.
     pub fn given(&self) -> Vec<&'static str> {
         let mut given = Vec::new();
-        let flags: [(&'static str, bool); 6] = [
+        let flags: [(&'static str, bool); 11] = [
             ("--profile", self.profile.is_some()),
             ("--region", !self.regions.is_empty()),
             ("--all-regions", self.all_regions),
             ("--endpoint-url", self.endpoint_url.is_some()),
             ("--assume-role", !self.assume_roles.is_empty()),
             ("--external-id", self.external_id.is_some()),
+            ("--organization", self.organization),
+            ("--role-name", self.role_name.is_some()),
+            ("--accounts", !self.accounts.is_empty()),
+            ("--exclude-accounts", !self.exclude_accounts.is_empty()),
+            ("--shard", self.shard.is_some()),
         ];
         for (flag, set) in flags {
             if set {
@@ -110,9 +144,17 @@ impl AwsArgs {
 
     /// Crawl, reporting progress on stderr and a one-line summary at the end.
     pub fn crawl(&self) -> anyhow::Result<Snapshot> {
-        if self.external_id.is_some() && self.assume_roles.is_empty() {
-            anyhow::bail!("--external-id needs --assume-role");
+        if self.external_id.is_some() && self.assume_roles.is_empty() && !self.organization {
+            anyhow::bail!("--external-id needs --assume-role or --organization");
         }
+        let organization = self.organization.then(|| Organization {
+            role_name: self
+                .role_name
+                .clone()
+                .unwrap_or_else(|| organization::DEFAULT_ROLE_NAME.to_string()),
+            accounts: self.accounts.clone(),
+            exclude_accounts: self.exclude_accounts.clone(),
+        });
         let options = CrawlOptions {
             profile: self.profile.clone(),
             regions: self.regions.clone(),
@@ -120,27 +162,37 @@ impl AwsArgs {
             endpoint_url: self.endpoint_url.clone(),
             assume_roles: self.assume_roles.clone(),
             external_id: self.external_id.clone(),
+            organization,
+            shard: self.shard,
             concurrency: usize::from(self.concurrency),
             max_attempts: self.max_attempts,
             progress: true,
         };
         let started = std::time::Instant::now();
         let crawl = aws::crawl(&options)?;
+        if let Some(listing) = &crawl.organization {
+            eprintln!("{}", organization_summary(listing, self.shard));
+        }
         let snapshot = crawl.snapshot;
         let failed: Vec<_> = snapshot
             .coverage
             .iter()
             .filter(|c| c.status == CoverageStatus::Failed)
             .collect();
+        // The regions read (account-wide calls are made from the home region, read or not).
         let regions: std::collections::BTreeSet<_> = snapshot
             .coverage
             .iter()
+            .filter(|c| c.service != "sts" && c.operation != "DescribeRegions")
             .filter_map(|c| c.region.as_deref())
             .collect();
         eprintln!(
-            "linchpin: crawled {} account(s), {} region(s): {} resources, {} requests in {:.1} s{}",
+            "linchpin: crawled {} account(s), {} region(s){}: {} resources, {} requests in {:.1} s{}",
             snapshot.sources.len(),
             regions.len(),
+            self.shard
+                .map(|shard| format!(" (shard {shard})"))
+                .unwrap_or_default(),
             snapshot.resources.len(),
             crawl.requests,
             started.elapsed().as_secs_f64(),
@@ -175,6 +227,67 @@ impl AwsArgs {
         }
         Ok(snapshot)
     }
+}
+
+/// `--role-name`: an IAM role name (letters, digits and `+=,.@_-`, up to 64), optionally
+/// after a path (`path/name`).
+fn role_name(text: &str) -> Result<String, String> {
+    let name = text.rsplit('/').next().unwrap_or_default();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    if name.is_empty()
+        || name.len() > 64
+        || text.starts_with('/')
+        || !text.chars().all(|c| allowed(c) || c == '/')
+    {
+        return Err(
+            "an IAM role name: up to 64 letters, digits and +=,.@_- (optionally after a path/)"
+                .to_string(),
+        );
+    }
+    Ok(text.to_string())
+}
+
+/// `--accounts`, `--exclude-accounts`: a 12-digit AWS account id.
+fn account_id(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if organization::is_account_id(text) {
+        Ok(text.to_string())
+    } else {
+        Err("an AWS account id is exactly 12 digits".to_string())
+    }
+}
+
+/// `--shard K/N`.
+fn shard(text: &str) -> Result<Shard, String> {
+    text.parse::<Shard>().map_err(|e| e.to_string())
+}
+
+/// What an organization crawl listed and left out, for stderr.
+fn organization_summary(listing: &organization::Listing, shard: Option<Shard>) -> String {
+    let mut text = format!(
+        "linchpin: {} lists {} account(s) (from {})",
+        listing.id.as_deref().map_or_else(
+            || "the organization".to_string(),
+            |id| format!("organization {id}")
+        ),
+        listing.listed,
+        listing.caller
+    );
+    if !listing.inactive.is_empty() {
+        let inactive: Vec<String> = listing
+            .inactive
+            .iter()
+            .map(|(id, state)| format!("{id} {state}"))
+            .collect();
+        text.push_str(&format!("; not ACTIVE, left out: {}", inactive.join(", ")));
+    }
+    if listing.filtered > 0 {
+        text.push_str(&format!("; {} filtered out", listing.filtered));
+    }
+    if let Some(shard) = shard {
+        text.push_str(&format!("; this is shard {shard}"));
+    }
+    text
 }
 
 /// Write a snapshot as pretty JSON to FILE (atomically) or stdout.

@@ -302,6 +302,8 @@ fn build(mut snapshot: Snapshot, policy: &CriticalPolicy) -> Estate {
     // Snapshots written before the AWS source stated entry points get them here; so do the
     // AWS resources of Terraform state.
     linchpin::sources::aws::entry::state_entry_points(&mut snapshot);
+    // A merge of the shards of a sharded crawl still names some DNS targets by name.
+    linchpin::sources::aws::link_dns_targets(&mut snapshot);
     let started = std::time::Instant::now();
     let estate = Estate::build_with(snapshot, policy);
     tracing::info!(

@@ -159,6 +159,13 @@ pub struct Source {
     /// `null`), by type.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub skipped: BTreeMap<String, u64>,
+    /// The AWS Organization (`o-…`) the account was listed from, for an organization crawl.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// The slice of a sharded crawl that read this source (`K/N`: shard K of N); the other
+    /// shards read the rest of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 impl Source {
@@ -171,6 +178,8 @@ impl Source {
             resources: None,
             folded: BTreeMap::new(),
             skipped: BTreeMap::new(),
+            organization: None,
+            shard: None,
         }
     }
 }

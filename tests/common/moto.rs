@@ -69,12 +69,18 @@ impl Moto {
 
     /// Run a seed script of tests/fixtures/aws/ and return the JSON it prints.
     pub fn run_seed(&self, name: &str) -> Value {
+        self.run_seed_with(name, &[])
+    }
+
+    /// Run a seed script of tests/fixtures/aws/ with arguments after the endpoint.
+    pub fn run_seed_with(&self, name: &str, args: &[&str]) -> Value {
         let script = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/aws")
             .join(name);
         let out = Command::new("python3")
             .arg(script)
             .arg(&self.url)
+            .args(args)
             .output()
             .expect("python3 runs");
         assert!(

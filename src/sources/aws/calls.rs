@@ -68,6 +68,17 @@ impl Calls {
         self.settle(scope, service, operation, result)
     }
 
+    /// Run a request under the concurrency bound without settling it: for the caller to
+    /// record once it knows the scope the answer belongs to.
+    pub async fn bounded<T>(&self, request: impl Future<Output = T>) -> T {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore never closed");
+        request.await
+    }
+
     /// Read every page of a paginated call. On a failure the pages read so far are kept and
     /// the failure is recorded: the data is partial and the coverage says so.
     pub async fn pages<T, E>(
@@ -131,11 +142,21 @@ impl Calls {
 
     /// Whether an operation in this scope has failed.
     pub fn failed(&self, scope: &Scope, service: &'static str, operation: &'static str) -> bool {
+        self.error(scope, service, operation).is_some()
+    }
+
+    /// Why an operation in this scope failed, if it did.
+    pub fn error(
+        &self,
+        scope: &Scope,
+        service: &'static str,
+        operation: &'static str,
+    ) -> Option<String> {
         self.ledger
             .lock()
             .expect("ledger lock")
             .get(&(scope.clone(), service, operation))
-            .is_some_and(|t| t.error.is_some())
+            .and_then(|t| t.error.clone())
     }
 
     /// Record that a scope was not read to the end because the crawl was interrupted.

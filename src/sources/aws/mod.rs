@@ -6,6 +6,11 @@
 //! Each describer turns its service's resources into snapshot resources with zone-ID
 //! placements and requirement edges; the tagging API adds tags and the resources of services
 //! without a describer. Every failed call becomes a coverage record and the crawl goes on.
+//!
+//! An organization crawl ([`organization`]) takes the accounts from AWS Organizations and reads
+//! each member through a role; a sharded crawl ([`shard`]) reads one fixed slice of the
+//! accounts × regions, and leaves the DNS targets it cannot resolve alone for
+//! [`link_dns_targets`] to resolve once the shards are merged.
 
 pub(crate) mod arn;
 mod autoscaling;
@@ -18,8 +23,10 @@ mod elasticache;
 mod elbv2;
 pub mod entry;
 mod lambda;
+pub mod organization;
 mod rds;
 mod route53;
+pub mod shard;
 mod tagging;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -36,8 +43,12 @@ use tokio::task::JoinSet;
 pub use arn::Arn;
 use calls::Calls;
 pub use calls::Scope;
+pub use organization::Organization;
+pub use shard::Shard;
 
-use crate::model::{Placement, Resource, SNAPSHOT_SCHEMA, Snapshot, Source, Zone, ZoneId};
+use crate::model::{
+    Placement, RequirementGroup, Resource, SNAPSHOT_SCHEMA, Snapshot, Source, Zone, ZoneId,
+};
 
 /// What to crawl and how.
 #[derive(Debug, Clone, Default)]
@@ -52,6 +63,11 @@ pub struct CrawlOptions {
     pub endpoint_url: Option<String>,
     /// Roles to assume, one account each; none means the default credentials' account.
     pub assume_roles: Vec<String>,
+    /// Read the accounts of the AWS Organization the credentials manage (instead of
+    /// `assume_roles`).
+    pub organization: Option<Organization>,
+    /// Read only this shard's slice of the accounts × regions (see [`shard`]).
+    pub shard: Option<Shard>,
     /// The external id to present when assuming roles.
     pub external_id: Option<String>,
     /// Most requests in flight at once.
@@ -73,6 +89,12 @@ pub enum CrawlError {
         "cannot read any account: {0}\n(check the credentials (AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID, --assume-role) and that the endpoint is reachable)"
     )]
     NoAccount(String),
+    #[error(
+        "cannot list the organization's accounts: {0}\n(run it with credentials of the organization's management account or of a delegated administrator, allowed organizations:ListAccounts)"
+    )]
+    Organization(String),
+    #[error("{0}")]
+    Accounts(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[from] std::io::Error),
 }
@@ -84,6 +106,8 @@ pub struct Crawl {
     pub requests: u64,
     /// Resources the tagging API still lists although their describer no longer finds them.
     pub stale_dropped: usize,
+    /// For an organization crawl: what the listing found and chose.
+    pub organization: Option<organization::Listing>,
 }
 
 /// Crawl AWS into a snapshot.
@@ -225,20 +249,19 @@ async fn base_config(options: &CrawlOptions, region: Option<&str>) -> SdkConfig 
 
 async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
     let calls = Calls::new(options.concurrency);
-    let base = base_config(options, options.regions.first().map(String::as_str)).await;
-    // The region for account-wide calls (STS, DescribeRegions): the first given, else the
-    // configured one; --all-regions needs none configured and starts from us-east-1.
-    let home_region = match base.region() {
-        Some(region) => region.to_string(),
-        None if options.all_regions => "us-east-1".to_string(),
-        None => return Err(CrawlError::NoRegion),
+    let (base, home_region) = home_config(options).await?;
+    let (accounts, listing) = match &options.organization {
+        Some(organization) => {
+            let (accounts, listing) =
+                organization_accounts(options, organization, &calls, &base, &home_region).await?;
+            (accounts, Some(listing))
+        }
+        None => {
+            let credentials = account_credentials(options, &base).await;
+            let accounts = identify_accounts(&calls, credentials, &home_region, true).await?;
+            (accounts, None)
+        }
     };
-    let base = base
-        .to_builder()
-        .region(Region::new(home_region.clone()))
-        .build();
-    let credentials = account_credentials(options, &base).await;
-    let accounts = identify_accounts(&calls, credentials, &home_region).await?;
 
     let mut crawler = Crawler {
         options,
@@ -250,8 +273,12 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
     };
     let mut sources = Vec::new();
     for account in &accounts {
-        sources.push(Source::new("aws", account.id.clone()));
-        crawler.spawn_account(account).await;
+        if crawler.spawn_account(account).await {
+            let mut source = Source::new("aws", account.id.clone());
+            source.organization = listing.as_ref().and_then(|l| l.id.clone());
+            source.shard = options.shard.map(|s| s.to_string());
+            sources.push(source);
+        }
     }
     let read = crawler.collect().await;
     let Crawler {
@@ -264,7 +291,8 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
         calls.interrupted(scope);
     }
     progress.finish_and_clear();
-    let (resources, stale_dropped) = merge_resources(read.found, read.regions);
+    let whole = options.shard.is_none_or(|s| s.count() == 1);
+    let (resources, stale_dropped) = merge_resources(read.found, read.regions, whole);
 
     let mut snapshot = Snapshot {
         schema: SNAPSHOT_SCHEMA.into(),
@@ -280,68 +308,250 @@ async fn crawl_async(options: &CrawlOptions) -> Result<Crawl, CrawlError> {
         snapshot,
         requests: calls.total(),
         stale_dropped,
+        organization: listing,
     })
 }
 
-/// The credentials to crawl with, each with a label for errors: the default credentials', or
-/// one per assumed role.
-async fn account_credentials(options: &CrawlOptions, base: &SdkConfig) -> Vec<(String, SdkConfig)> {
+/// The configuration every account's starts from, and the region for account-wide calls
+/// (STS, DescribeRegions, Organizations): the first given, else the configured one;
+/// `--all-regions` needs none configured and starts from us-east-1.
+async fn home_config(options: &CrawlOptions) -> Result<(SdkConfig, String), CrawlError> {
+    let base = base_config(options, options.regions.first().map(String::as_str)).await;
+    let home_region = match base.region() {
+        Some(region) => region.to_string(),
+        None if options.all_regions => "us-east-1".to_string(),
+        None => return Err(CrawlError::NoRegion),
+    };
+    let base = base
+        .to_builder()
+        .region(Region::new(home_region.clone()))
+        .build();
+    Ok((base, home_region))
+}
+
+/// Credentials to crawl one account with, and what to call them in errors.
+struct Credential {
+    label: String,
+    /// The account they are for, when known before asking STS (an organization's member).
+    account: Option<String>,
+    config: SdkConfig,
+    /// The role they come from, when assumed.
+    role: Option<Role>,
+}
+
+/// A role to assume, and the configuration to assume it with.
+#[derive(Clone)]
+struct Role {
+    arn: String,
+    external_id: Option<String>,
+    base: SdkConfig,
+}
+
+impl Role {
+    fn new(options: &CrawlOptions, base: &SdkConfig, arn: &str) -> Role {
+        Role {
+            arn: arn.to_string(),
+            external_id: options.external_id.clone(),
+            base: base.clone(),
+        }
+    }
+
+    /// Assume the role once, to say why its credentials cannot be had: the credential
+    /// provider's own error hides the service's answer.
+    async fn diagnose(
+        &self,
+    ) -> Result<
+        aws_sdk_sts::operation::assume_role::AssumeRoleOutput,
+        aws_smithy_runtime_api::client::result::SdkError<
+            aws_sdk_sts::operation::assume_role::AssumeRoleError,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    > {
+        aws_sdk_sts::Client::new(&self.base)
+            .assume_role()
+            .role_arn(&self.arn)
+            .role_session_name("linchpin-crawl")
+            .set_external_id(self.external_id.clone())
+            .send()
+            .await
+    }
+}
+
+/// The credentials to crawl with: the default credentials', or one per assumed role.
+async fn account_credentials(options: &CrawlOptions, base: &SdkConfig) -> Vec<Credential> {
     let mut credentials = Vec::new();
     if options.assume_roles.is_empty() {
-        let label = match &options.profile {
-            Some(profile) => format!("profile {profile}"),
-            None => "default credentials".to_string(),
-        };
-        credentials.push((label, base.clone()));
+        credentials.push(default_credential(options, base));
     }
     for role in &options.assume_roles {
-        let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
-            .session_name("linchpin-crawl")
-            .configure(base);
-        if let Some(external_id) = &options.external_id {
-            provider = provider.external_id(external_id);
-        }
-        let provider = provider.build().await;
-        let config = base
-            .to_builder()
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-            )
-            .build();
-        credentials.push((role.clone(), config));
+        credentials.push(Credential {
+            label: role.clone(),
+            account: None,
+            config: assumed_config(options, base, role).await,
+            role: Some(Role::new(options, base, role)),
+        });
     }
     credentials
 }
 
-/// The account of each set of credentials (STS GetCallerIdentity). Credentials that cannot
-/// name theirs are left out; when none can, the crawl cannot run.
+/// The default credentials (of the profile, when one is given).
+fn default_credential(options: &CrawlOptions, base: &SdkConfig) -> Credential {
+    let label = match &options.profile {
+        Some(profile) => format!("profile {profile}"),
+        None => "default credentials".to_string(),
+    };
+    Credential {
+        label,
+        account: None,
+        config: base.clone(),
+        role: None,
+    }
+}
+
+/// `base` with the credentials of `role`, assumed with STS (and refreshed as they expire).
+async fn assumed_config(options: &CrawlOptions, base: &SdkConfig, role: &str) -> SdkConfig {
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(role)
+        .session_name("linchpin-crawl")
+        .configure(base);
+    if let Some(external_id) = &options.external_id {
+        provider = provider.external_id(external_id);
+    }
+    let provider = provider.build().await;
+    base.to_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build()
+}
+
+/// The accounts of an organization crawl: the caller's (read with its own credentials) and
+/// every chosen member's (through the role), leaving out those this shard has no part of
+/// (when the regions are known before asking each account). A member whose role cannot be
+/// assumed is a coverage gap, not a stop.
+async fn organization_accounts(
+    options: &CrawlOptions,
+    organization: &Organization,
+    calls: &Calls,
+    base: &SdkConfig,
+    home_region: &str,
+) -> Result<(Vec<Account>, organization::Listing), CrawlError> {
+    let caller = identify_accounts(
+        calls,
+        vec![default_credential(options, base)],
+        home_region,
+        true,
+    )
+    .await?
+    .remove(0);
+    let listing = organization::list(
+        calls,
+        base,
+        &caller.id,
+        organization,
+        partition(home_region),
+    )
+    .await?;
+    let units = (!options.all_regions).then(|| {
+        let regions = if options.regions.is_empty() {
+            vec![home_region.to_string()]
+        } else {
+            options.regions.clone()
+        };
+        shard::units(&regions).len()
+    });
+    let mut accounts = Vec::new();
+    let mut credentials = Vec::new();
+    for member in &listing.members {
+        if let (Some(shard), Some(units)) = (options.shard, units)
+            && !shard.touches(&member.id, units)
+        {
+            continue;
+        }
+        if member.id == caller.id {
+            accounts.push(Account {
+                id: caller.id.clone(),
+                config: caller.config.clone(),
+            });
+            continue;
+        }
+        let role = organization::role_arn(&member.partition, &member.id, &organization.role_name);
+        credentials.push(Credential {
+            config: assumed_config(options, base, &role).await,
+            role: Some(Role::new(options, base, &role)),
+            label: role,
+            account: Some(member.id.clone()),
+        });
+    }
+    accounts.extend(identify_accounts(calls, credentials, home_region, false).await?);
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok((accounts, listing))
+}
+
+/// The account of each set of credentials (STS GetCallerIdentity, all at once under the
+/// crawl's concurrency bound), in the order given. Credentials that cannot name theirs are
+/// left out, their failure recorded (for a role that cannot be assumed, as the failure of
+/// AssumeRole); when none can and `required`, the crawl cannot run.
 async fn identify_accounts(
     calls: &Calls,
-    credentials: Vec<(String, SdkConfig)>,
+    credentials: Vec<Credential>,
     home_region: &str,
+    required: bool,
 ) -> Result<Vec<Account>, CrawlError> {
+    let mut asked = JoinSet::new();
+    for (at, credential) in credentials.into_iter().enumerate() {
+        let calls = calls.clone();
+        asked.spawn(async move {
+            let sts = aws_sdk_sts::Client::new(&credential.config);
+            let result = calls.bounded(sts.get_caller_identity().send()).await;
+            let diagnosis = match (&result, &credential.role) {
+                (Err(_), Some(role)) => calls.bounded(role.diagnose()).await.err(),
+                _ => None,
+            };
+            (at, credential, result, diagnosis)
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(joined) = asked.join_next().await {
+        match joined {
+            Ok(answer) => answers.push(answer),
+            Err(error) if error.is_cancelled() => {}
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    }
+    answers.sort_by_key(|(at, ..)| *at);
     let mut accounts = Vec::new();
     let mut failures = Vec::new();
-    for (label, config) in credentials {
-        let sts = aws_sdk_sts::Client::new(&config);
-        let result = sts.get_caller_identity().send().await;
+    for (_, credential, result, diagnosis) in answers {
         let account = result
             .as_ref()
             .ok()
             .and_then(|out| out.account().map(str::to_string));
         let scope = Scope {
-            account: account.clone().unwrap_or_else(|| label.clone()),
+            account: account
+                .clone()
+                .or(credential.account.clone())
+                .unwrap_or_else(|| credential.label.clone()),
             region: Some(home_region.to_string()),
         };
-        if let Err(error) = &result {
-            failures.push(format!("{label}: {}", calls::describe(error)));
+        if let Some(denied) = diagnosis {
+            let reason = calls::describe(&denied);
+            tracing::warn!("cannot assume {}: {reason}", credential.label);
+            failures.push(format!("{}: AssumeRole: {reason}", credential.label));
+            calls.settle(&scope, "sts", "AssumeRole", Err::<(), _>(denied));
+        } else {
+            if let Err(error) = &result {
+                failures.push(format!("{}: {}", credential.label, calls::describe(error)));
+            }
+            calls.settle(&scope, "sts", "GetCallerIdentity", result);
         }
-        calls.settle(&scope, "sts", "GetCallerIdentity", result);
         if let Some(id) = account {
-            accounts.push(Account { id, config });
+            accounts.push(Account {
+                id,
+                config: credential.config,
+            });
         }
     }
-    if accounts.is_empty() {
+    if accounts.is_empty() && required {
         return Err(CrawlError::NoAccount(failures.join("; ")));
     }
     Ok(accounts)
@@ -386,20 +596,9 @@ struct Read {
 }
 
 impl Crawler<'_> {
-    /// Spawn the jobs of one account: its global services, and each region to read.
-    async fn spawn_account(&mut self, account: &Account) {
-        self.progress.inc_length(GLOBAL_SERVICES as u64);
-        let scope = Scope {
-            account: account.id.clone(),
-            region: None,
-        };
-        self.pending.insert(scope.clone());
-        self.jobs.spawn(crawl_global(
-            self.calls.clone(),
-            scope,
-            account.config.clone(),
-            self.progress.clone(),
-        ));
+    /// Spawn the jobs of one account: its global services, and each region to read — of a
+    /// sharded crawl, those of this shard's slice. Whether there was anything to spawn.
+    async fn spawn_account(&mut self, account: &Account) -> bool {
         let regions = if self.options.all_regions {
             enabled_regions(&self.calls, account, &self.home_region).await
         } else if self.options.regions.is_empty() {
@@ -407,7 +606,28 @@ impl Crawler<'_> {
         } else {
             self.options.regions.clone()
         };
-        for region in regions {
+        let slice = match self.options.shard {
+            Some(shard) => shard.slice(&account.id, &regions),
+            None => Shard::new(1, 1)
+                .expect("one shard")
+                .slice(&account.id, &regions),
+        };
+        if slice.global {
+            self.progress.inc_length(GLOBAL_SERVICES as u64);
+            let scope = Scope {
+                account: account.id.clone(),
+                region: None,
+            };
+            self.pending.insert(scope.clone());
+            self.jobs.spawn(crawl_global(
+                self.calls.clone(),
+                scope,
+                account.config.clone(),
+                self.progress.clone(),
+            ));
+        }
+        let spawned = slice.global || !slice.regions.is_empty();
+        for region in slice.regions {
             let config = account
                 .config
                 .to_builder()
@@ -426,6 +646,7 @@ impl Crawler<'_> {
                 self.progress.clone(),
             ));
         }
+        spawned
     }
 
     /// Collect as jobs finish. On Ctrl-C, stop the rest and keep what was read: the regions
@@ -486,11 +707,14 @@ impl Crawler<'_> {
 }
 
 /// The snapshot's resources: the global services' and then the regions' (in account and
-/// region order) with the tagging API's tags merged in; DNS targets resolved, unused defaults
-/// pruned, sorted and deduplicated by id. Also how many stale tagged resources were dropped.
+/// region order) with the tagging API's tags merged in; DNS targets resolved when the crawl
+/// read the `whole` estate (else left for [`link_dns_targets`] after the merge), unused
+/// defaults pruned, sorted and deduplicated by id. Also how many stale tagged resources were
+/// dropped.
 fn merge_resources(
     mut found: Vec<Resource>,
     mut regions: Vec<RegionResult>,
+    whole: bool,
 ) -> (Vec<Resource>, usize) {
     regions.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     let mut stale_dropped = 0;
@@ -505,7 +729,11 @@ fn merge_resources(
         stale_dropped += merge_tags(&account, &region, tagged, &mut region_found, &mut found);
         found.extend(region_found.into_iter().flat_map(|f| f.resources));
     }
-    let mut resources = prune_unused_defaults(link_dns(found));
+    defer_dns(&mut found);
+    if whole {
+        found = link_dns(found);
+    }
+    let mut resources = prune_unused_defaults(found);
     resources.sort_by(|a, b| a.id.cmp(&b.id));
     resources.dedup_by(|a, b| a.id == b.id);
     (resources, stale_dropped)
@@ -752,13 +980,102 @@ fn merge_tags(
     dropped
 }
 
-/// Resolve `dns:` requirement members to the resources answering for those names: load
-/// balancers, CloudFront distributions and S3 buckets. Names that resolve to nothing the crawl
-/// found are dropped from their groups (and kept in the `unresolved_targets` attribute); a
-/// Route 53 record left with no target is dropped.
+/// The attribute that holds a resource's requirement groups naming DNS targets until the
+/// estate they point into is complete: in a sharded crawl, a Route 53 record or a CloudFront
+/// distribution may name a load balancer that another shard reads.
+pub const DNS_REQUIREMENTS: &str = "dns_requirements";
+
+/// Move the requirement groups with `dns:` members into the `dns_requirements` attribute, so
+/// that the resources are valid snapshot resources before the names are resolved.
+fn defer_dns(resources: &mut [Resource]) {
+    for resource in resources {
+        let (named, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut resource.requirements)
+            .into_iter()
+            .partition(|g| g.members().iter().any(|m| m.starts_with(DNS_PREFIX)));
+        resource.requirements = kept;
+        if !named.is_empty() {
+            let named = serde_json::to_value(named).expect("requirement groups serialise");
+            resource
+                .attributes
+                .insert(DNS_REQUIREMENTS.to_string(), named);
+        }
+    }
+}
+
+/// Resolve the DNS targets a crawl left in `dns_requirements` attributes to the resources
+/// of the snapshot answering for those names (load balancers, CloudFront distributions, S3
+/// buckets), as a crawl of the whole estate at once does: names that resolve to nothing are
+/// dropped from their groups (and kept in the `unresolved_targets` attribute), and a Route 53
+/// record left with no target is dropped. Run it on the merge of the shards of a sharded
+/// crawl; a snapshot without such attributes is left as it is.
+pub fn link_dns_targets(snapshot: &mut Snapshot) {
+    if snapshot
+        .resources
+        .iter()
+        .any(|r| r.attributes.contains_key(DNS_REQUIREMENTS))
+    {
+        snapshot.resources = link_dns(std::mem::take(&mut snapshot.resources));
+    }
+}
+
+/// Resolve the deferred `dns:` requirement members (see [`link_dns_targets`]).
 fn link_dns(mut resources: Vec<Resource>) -> Vec<Resource> {
+    let by_name = dns_names(&resources);
+    let mut dropped: HashSet<String> = HashSet::new();
+    for resource in &mut resources {
+        let Some(deferred) = resource.attributes.remove(DNS_REQUIREMENTS) else {
+            continue;
+        };
+        let Ok(groups) = serde_json::from_value::<Vec<RequirementGroup>>(deferred.clone()) else {
+            // Not what a crawl writes: leave it for the reader to see.
+            resource
+                .attributes
+                .insert(DNS_REQUIREMENTS.to_string(), deferred);
+            continue;
+        };
+        let mut unresolved = Vec::new();
+        for mut group in groups {
+            let resolve = |member: &str, unresolved: &mut Vec<String>| -> Option<String> {
+                let Some(name) = member.strip_prefix(DNS_PREFIX) else {
+                    return Some(member.to_string());
+                };
+                let found = by_name.get(&normalise_dns(name)).cloned();
+                if found.is_none() {
+                    unresolved.push(name.to_string());
+                }
+                found
+            };
+            if let Some(one) = group.requires.take() {
+                group.requires = resolve(&one, &mut unresolved);
+            }
+            if let Some(many) = group.any_of.take() {
+                let kept: Vec<String> = many
+                    .iter()
+                    .filter_map(|m| resolve(m, &mut unresolved))
+                    .collect();
+                group.any_of = (!kept.is_empty()).then_some(kept);
+            }
+            if group.requires.is_some() || group.any_of.is_some() {
+                resource.requirements.push(group);
+            }
+        }
+        if !unresolved.is_empty() {
+            if resource.kind == "aws:route53:record" && resource.requirements.len() <= 1 {
+                dropped.insert(resource.id.clone());
+            }
+            resource
+                .attributes
+                .insert("unresolved_targets".into(), unresolved.into());
+        }
+    }
+    resources.retain(|r| !dropped.contains(&r.id));
+    resources
+}
+
+/// The DNS names the resources answer for, to the resource ids.
+fn dns_names(resources: &[Resource]) -> HashMap<String, String> {
     let mut by_name: HashMap<String, String> = HashMap::new();
-    for resource in &resources {
+    for resource in resources {
         let name_attr = match resource.kind.as_str() {
             "aws:elasticloadbalancing:loadbalancer" => "dns_name",
             "aws:cloudfront:distribution" => "domain_name",
@@ -781,45 +1098,7 @@ fn link_dns(mut resources: Vec<Resource>) -> Vec<Resource> {
             by_name.insert(normalise_dns(name), resource.id.clone());
         }
     }
-    for resource in &mut resources {
-        let mut unresolved = Vec::new();
-        for group in &mut resource.requirements {
-            let resolve = |member: &str, unresolved: &mut Vec<String>| -> Option<String> {
-                let Some(name) = member.strip_prefix(DNS_PREFIX) else {
-                    return Some(member.to_string());
-                };
-                let found = by_name.get(&normalise_dns(name)).cloned();
-                if found.is_none() {
-                    unresolved.push(name.to_string());
-                }
-                found
-            };
-            if let Some(one) = group.requires.take() {
-                group.requires = resolve(&one, &mut unresolved);
-            }
-            if let Some(many) = group.any_of.take() {
-                let kept: Vec<String> = many
-                    .iter()
-                    .filter_map(|m| resolve(m, &mut unresolved))
-                    .collect();
-                group.any_of = (!kept.is_empty()).then_some(kept);
-            }
-        }
-        resource
-            .requirements
-            .retain(|g| g.requires.is_some() || g.any_of.is_some());
-        if !unresolved.is_empty() {
-            resource
-                .attributes
-                .insert("unresolved_targets".into(), unresolved.into());
-        }
-    }
-    resources.retain(|r| {
-        r.kind != "aws:route53:record"
-            || !r.attributes.contains_key("unresolved_targets")
-            || r.requirements.len() > 1
-    });
-    resources
+    by_name
 }
 
 /// A DNS name as compared: lower case, no trailing dot, no `dualstack.` prefix.
