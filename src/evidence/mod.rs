@@ -38,7 +38,7 @@ pub const KNOWN_LIMITATIONS: &[&str] = &[
     "Placement is as the provider reports it: that zones, regions and providers fail independently, and that survivors have the capacity to carry the load, is assumed, not measured.",
     "Findings are the output of the listed rule pack; a control mapping says what the finding is evidence for, not that the control is met or failed as a whole.",
     "Suppressed findings stay in the evidence with their reason and author: a suppression is a recorded decision, not a fix.",
-    "The DORA files under dora/ are a pre-fill that needs human review: every cell in dora/gaps.csv must be filled, and provider codes are linchpin provider ids, not LEIs.",
+    "The DORA files under dora/ are a pre-fill that needs human review: every cell in dora/gaps.csv must be filled, and provider codes are linchpin provider ids, not LEIs, unless a manifest gives the LEI.",
     "oscal/assessment-results.json cannot carry its own hash; SHA256SUMS holds it.",
     "The snapshot does not record when it was read; started and finished are the times of this run, or the time given with --timestamp or SOURCE_DATE_EPOCH.",
 ];
