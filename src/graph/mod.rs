@@ -103,7 +103,6 @@ pub struct CriticalPolicy {
     pub entry_points: Option<bool>,
 }
 
-
 /// A resource the audit protects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CriticalService {
