@@ -24,7 +24,7 @@
 //! | `snapshot` | loading and validating snapshots, their schema                | `model`, `diag` |
 //! | `sources`  | one per source (AWS, demo, synthetic), each yields a snapshot | `model`, `diag`, `snapshot` |
 //! | `graph`    | the indexed estate, critical services                         | `model` |
-//! | `analysis` | kill sets, propagation, explanations, concentration           | `model`, `graph` |
+//! | `analysis` | kill sets, propagation, explanations, concentration, impact   | `model`, `graph` |
 //! | `view`     | dependency views; `dot` and `mermaid` draw them               | `model`, `graph` |
 //! | `rules`    | rule files: load, CEL, facts, engine, finding producers       | `model`, `diag`, `graph`, `analysis` |
 //! | `report`   | report documents and one writer per format                    | `model`, `graph`, `analysis`, `rules`, `view` |

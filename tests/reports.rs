@@ -54,6 +54,33 @@ const REPORTS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "demo-simulate-apne1-az4.md",
+        &[
+            "simulate",
+            "--demo",
+            "--fail",
+            "zone=apne1-az4",
+            "--format",
+            "markdown",
+        ],
+    ),
+    // The incident view with the demo's manifest: what 40 minutes without apne1-az4 cost.
+    (
+        "demo-incident-apne1-az4-40m.md",
+        &[
+            "simulate",
+            "--demo",
+            "--manifest",
+            "examples/manifest.toml",
+            "--fail",
+            "zone=apne1-az4",
+            "--duration",
+            "40m",
+            "--format",
+            "markdown",
+        ],
+    ),
+    (
         "demo-simulate-apne1-az4.csv",
         &[
             "simulate",

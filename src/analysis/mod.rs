@@ -1,8 +1,10 @@
-//! The analyses: domain cut sets, resource SPOFs, concentration, and what-if propagation.
+//! The analyses: domain cut sets, resource SPOFs, concentration, what-if propagation, and
+//! the impact of an outage on the business functions it stops.
 //! All are exact (checked against brute force by property tests) and near-linear.
 
 pub mod concentration;
 pub mod explain;
+pub mod impact;
 pub mod killsets;
 pub mod propagate;
 

@@ -47,6 +47,9 @@ pub enum SimulateFormat {
     Json,
     /// One CSV row per downed resource.
     Csv,
+    /// The incident view: what stops, by business function and owner, most impact first,
+    /// ready to paste into an incident channel.
+    Markdown,
 }
 
 impl From<SimulateFormat> for SimulationFormat {
@@ -55,6 +58,7 @@ impl From<SimulateFormat> for SimulationFormat {
             SimulateFormat::Table => SimulationFormat::Table,
             SimulateFormat::Json => SimulationFormat::Json,
             SimulateFormat::Csv => SimulationFormat::Csv,
+            SimulateFormat::Markdown => SimulationFormat::Markdown,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use anyhow::bail;
 use clap::Args;
+use linchpin::analysis::impact::OutageDuration;
 use linchpin::analysis::{Failure, propagate};
 use linchpin::graph::Estate;
 use linchpin::model::DomainKind;
@@ -19,6 +20,12 @@ pub struct SimulateArgs {
     /// id or by unique name). Repeatable: `--fail zone=apne1-az4 --fail provider=edgeguard`.
     #[arg(long = "fail", value_name = "KIND=ID", required = true, value_parser = parse_target)]
     fail: Vec<FailTarget>,
+    /// How long the outage lasts (`40m`, `1h30m`, `2.5h`, `90s`; units d, h, m, s): every
+    /// stopped business function with an impact per hour (see --manifest) gets the impact
+    /// for that long, and the report says whether it exceeds the function's RTO. Without
+    /// it, the impact is shown per hour.
+    #[arg(long, value_name = "DURATION", value_parser = OutageDuration::parse)]
+    duration: Option<OutageDuration>,
     #[command(flatten)]
     estate: EstateArgs,
     #[command(flatten)]
@@ -58,7 +65,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<Exit> {
     let estate = args.estate.load(&config)?;
     let failure = resolve(&estate, &args.fail)?;
     let outcome = propagate(&estate, &failure);
-    let report = SimulationReport::build(&estate, &failure, &outcome);
+    let report = SimulationReport::build(&estate, &failure, &outcome, args.duration);
     args.output.write(|format, out| report.write(format, out))?;
     if estate.snapshot.coverage_complete() {
         Ok(Exit::Clean)

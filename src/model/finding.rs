@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{BaselineState, Controls, DomainRef, PathStep};
+use super::{BaselineState, Controls, DomainRef, Money, PathStep};
 
 /// How bad a finding is, least to most.
 #[derive(
@@ -76,6 +76,11 @@ pub struct Finding {
     pub domains: Vec<DomainRef>,
     /// The critical services the risk stops.
     pub services: Vec<String>,
+    /// The impact per hour of what it stops, one amount per currency, when the services
+    /// declare one (a manifest's `impact_per_hour`); set on cut-set findings. Not part of the
+    /// fingerprint: declaring an impact does not make a finding new.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub impact_per_hour: Vec<Money>,
     /// The provider and region the finding is scored under.
     pub provider: String,
     pub region: Option<String>,

@@ -230,9 +230,16 @@ fn services(report: &AuditReport, page: &mut String) {
         .iter()
         .map(|s| (s.service.as_str(), s.resources.len()))
         .collect();
+    // Owner and impact only when some service declares them (a manifest's functions).
+    let facts = report.services_have_facts();
     page.push_str(
-        "<div class=\"wide\"><table class=\"services\"><thead><tr><th>Critical service</th><th>Why critical</th>\
-         <th>Stops with zone</th><th>Stops with region</th><th>Stops with provider</th><th>SPOFs</th></tr></thead><tbody>\n",
+        "<div class=\"wide\"><table class=\"services\"><thead><tr><th>Critical service</th><th>Why critical</th>",
+    );
+    if facts {
+        page.push_str("<th>Owner</th><th>Impact per hour</th>");
+    }
+    page.push_str(
+        "<th>Stops with zone</th><th>Stops with region</th><th>Stops with provider</th><th>SPOFs</th></tr></thead><tbody>\n",
     );
     for s in report.critical_services.iter().take(ROWS_SHOWN) {
         let cut = cuts.get(s.id.as_str());
@@ -248,9 +255,18 @@ fn services(report: &AuditReport, page: &mut String) {
                 .unwrap_or_default();
             list(ids.into_iter())
         };
+        let facts = if facts {
+            format!(
+                "<td>{}</td><td class=\"num\">{}</td>",
+                escape(s.owner.as_deref().unwrap_or("")),
+                escape(&super::per_hour_text(s.impact_per_hour.as_ref(), ""))
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             page,
-            "<tr class=\"service\"><td title=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+            "<tr class=\"service\"><td title=\"{}\">{}</td><td>{}</td>{facts}<td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
             escape(&s.id),
             escape(&s.name),
             escape(s.reason.as_str()),

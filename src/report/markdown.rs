@@ -103,7 +103,7 @@ impl Doc {
 /// Escape text for Markdown: a backslash before every punctuation mark Markdown could read as
 /// syntax (`|` included, so table cells hold), `<br>` for line breaks, control characters
 /// dropped; at most `max_chars` characters of the text are kept (then `…`).
-fn escape(text: &str, max_chars: usize) -> String {
+pub(super) fn escape(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars * 2) + 8);
     for (count, ch) in text.chars().enumerate() {
         if count == max_chars {
@@ -233,6 +233,13 @@ fn cut_sets(report: &AuditReport, doc: &mut Doc) {
         return;
     }
     let names = service_names(report);
+    let services: HashMap<&str, &super::CriticalEntry> = report
+        .critical_services
+        .iter()
+        .map(|s| (s.id.as_str(), s))
+        .collect();
+    // Owner and impact only when some service declares them (a manifest's functions).
+    let facts = report.services_have_facts();
     // Services a single zone stops first (most zones first), then those a region stops.
     let mut cuts: Vec<&super::CutSet> = report
         .cut_sets
@@ -249,6 +256,13 @@ fn cut_sets(report: &AuditReport, doc: &mut Doc) {
         .map(|c| {
             let service = names.get(c.service.as_str()).copied().unwrap_or(&c.service);
             let mut row = vec![escape(service, NAME_CHARS)];
+            if facts {
+                let entry = services.get(c.service.as_str());
+                let owner = entry.and_then(|e| e.owner.as_deref()).unwrap_or("–");
+                let impact = entry.and_then(|e| e.impact_per_hour.as_ref());
+                row.push(escape(owner, NAME_CHARS));
+                row.push(escape(&super::per_hour_text(impact, "–"), NAME_CHARS));
+            }
             for kind in [DomainKind::Zone, DomainKind::Region, DomainKind::Provider] {
                 let ids: Vec<&str> = c
                     .domains
@@ -266,12 +280,25 @@ fn cut_sets(report: &AuditReport, doc: &mut Doc) {
         return;
     }
     doc.line("Each critical service and the single domains whose loss alone stops it.\n");
-    doc.table(
-        &["Critical service", "Zone", "Region", "Provider"],
-        &["---", "---", "---", "---"],
-        rows,
-        ROWS_SHOWN,
-    );
+    let (header, align): (&[&str], &[&str]) = if facts {
+        (
+            &[
+                "Critical service",
+                "Owner",
+                "Impact per hour",
+                "Zone",
+                "Region",
+                "Provider",
+            ],
+            &["---", "---", "--:", "---", "---", "---"],
+        )
+    } else {
+        (
+            &["Critical service", "Zone", "Region", "Provider"],
+            &["---", "---", "---", "---"],
+        )
+    };
+    doc.table(header, align, rows, ROWS_SHOWN);
 }
 
 /// Open findings, most severe first (report order within a severity).

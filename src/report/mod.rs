@@ -5,6 +5,7 @@
 
 mod csv_out;
 mod html;
+mod incident;
 mod junit;
 mod markdown;
 mod sarif;
@@ -17,11 +18,12 @@ use std::io::Write;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::impact::{self, FunctionFacts, OutageDuration};
 use crate::analysis::{Analysis, Concentration, Failure, Outcome, simulated_path};
 use crate::graph::{CriticalReason, Estate, ResourceIx};
 use crate::model::{
-    CheckType, Controls, CoverageRecord, Docs, DomainKind, DomainRef, Finding, PathStep, RuleError,
-    Score, Severity, Source, Status, SuppressionUse,
+    CheckType, Controls, CoverageRecord, Docs, DomainKind, DomainRef, Finding, Money, PathStep,
+    RuleError, Score, Severity, Source, Status, SuppressionUse,
 };
 use crate::rules::Rule;
 use crate::view::View;
@@ -98,6 +100,9 @@ pub enum SimulationFormat {
     Json,
     /// One CSV row per downed resource.
     Csv,
+    /// The incident view: what stops, by business function and owner, most impact first,
+    /// ready to paste into an incident channel.
+    Markdown,
 }
 
 /// The tool that wrote a report.
@@ -139,6 +144,20 @@ pub struct CriticalEntry {
     pub name: String,
     pub kind: String,
     pub reason: CriticalReason,
+    /// A business function's declared owner (a manifest's `owner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// A business function's declared impact of an hour of outage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_per_hour: Option<Money>,
+}
+
+/// An impact per hour for people (`180,000 USD/h`), or `none` when there is none.
+fn per_hour_text(money: Option<&Money>, none: &str) -> String {
+    money.map_or_else(
+        || none.to_string(),
+        |m| format!("{}/h", impact::money_text(m)),
+    )
 }
 
 /// The single domains whose loss alone stops a critical service.
@@ -300,11 +319,14 @@ impl AuditReport {
                 .iter()
                 .map(|service| {
                     let r = estate.resource(service.resource);
+                    let facts = FunctionFacts::of(r);
                     CriticalEntry {
                         id: r.id.clone(),
                         name: r.label().to_string(),
                         kind: r.kind.clone(),
                         reason: service.reason,
+                        owner: facts.owner,
+                        impact_per_hour: facts.impact_per_hour,
                     }
                 })
                 .collect(),
@@ -359,6 +381,14 @@ impl AuditReport {
             .count()
     }
 
+    /// Whether some critical service declares an owner or an impact per hour (the services
+    /// tables then show those columns).
+    pub fn services_have_facts(&self) -> bool {
+        self.critical_services
+            .iter()
+            .any(|s| s.owner.is_some() || s.impact_per_hour.is_some())
+    }
+
     pub fn write(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
         match format {
             Format::Table => table::audit(self, out),
@@ -400,6 +430,77 @@ pub struct CriticalDown {
     pub name: String,
     pub reason: CriticalReason,
     pub path: Vec<PathStep>,
+    /// What the business function declares (a manifest's owner, criticality, RTO, impact
+    /// per hour) and what the outage costs it; absent when it declares none of these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<FunctionImpact>,
+}
+
+/// A stopped business function's declared facts, and the impact of the outage on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FunctionImpact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// `critical`, `important` or `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criticality: Option<String>,
+    /// Recovery time objective, in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_hours: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_per_hour: Option<Money>,
+    /// With a duration: the impact per hour times the outage's hours (rounded to cents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Money>,
+    /// With a duration and an RTO: whether the outage lasts longer than the RTO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exceeds_rto: Option<bool>,
+}
+
+impl FunctionImpact {
+    /// The impact of an outage of `duration` (or of an hour, without one) on a function
+    /// with `facts`; `None` when it declares nothing.
+    pub fn new(facts: FunctionFacts, duration: Option<OutageDuration>) -> Option<Self> {
+        if facts.is_empty() {
+            return None;
+        }
+        let impact = duration.and_then(|d| {
+            facts
+                .impact_per_hour
+                .as_ref()
+                .map(|rate| impact::impact_for(rate, d))
+        });
+        let exceeds_rto = duration
+            .zip(facts.rto_hours)
+            .map(|(d, rto)| d.seconds() as f64 > rto * 3_600.0);
+        Some(FunctionImpact {
+            owner: facts.owner,
+            criticality: facts.criticality,
+            rto_hours: facts.rto_hours,
+            impact_per_hour: facts.impact_per_hour,
+            impact,
+            exceeds_rto,
+        })
+    }
+}
+
+/// How long a simulated outage lasts (`simulate --duration`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DurationEntry {
+    pub seconds: u64,
+    /// In its shortest form: `40m`, `1h30m`.
+    pub text: String,
+}
+
+/// The impact of an outage over the stopped critical services, one amount per currency
+/// (amounts in two currencies are never added).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ImpactTotals {
+    /// The sum of the stopped services' impact per hour.
+    pub per_hour: Vec<Money>,
+    /// With a duration: the sum of their impact for the duration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub for_duration: Vec<Money>,
 }
 
 /// The simulation report (`linchpin.simulation/v1`).
@@ -415,10 +516,22 @@ pub struct SimulationReport {
     /// Critical services still up.
     pub critical_up: Vec<String>,
     pub resources: usize,
+    /// With `--duration`: how long the outage lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<DurationEntry>,
+    /// When some stopped critical service declares an impact per hour: the totals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<ImpactTotals>,
 }
 
 impl SimulationReport {
-    pub fn build(estate: &Estate, failure: &Failure, outcome: &Outcome) -> Self {
+    /// The report of `outcome`; with `duration`, the impact of an outage that long.
+    pub fn build(
+        estate: &Estate,
+        failure: &Failure,
+        outcome: &Outcome,
+        duration: Option<OutageDuration>,
+    ) -> Self {
         let mut failed: Vec<FailedItem> = failure
             .domains
             .iter()
@@ -461,11 +574,15 @@ impl SimulationReport {
         let mut critical_down: Vec<CriticalDown> = down
             .iter()
             .filter(|d| d.critical)
-            .map(|d| CriticalDown {
-                service: d.resource.clone(),
-                name: d.name.clone(),
-                reason: critical[&estate.index[d.resource.as_str()]],
-                path: d.path.clone(),
+            .map(|d| {
+                let ix = estate.index[d.resource.as_str()];
+                CriticalDown {
+                    service: d.resource.clone(),
+                    name: d.name.clone(),
+                    reason: critical[&ix],
+                    path: d.path.clone(),
+                    function: FunctionImpact::new(FunctionFacts::of(estate.resource(ix)), duration),
+                }
             })
             .collect();
         critical_down.sort_by(|a, b| a.service.cmp(&b.service));
@@ -480,10 +597,22 @@ impl SimulationReport {
             tool: Tool::current(),
             failed,
             down,
+            resources: estate.len(),
+            duration: duration.map(|d| DurationEntry {
+                seconds: d.seconds(),
+                text: d.to_string(),
+            }),
+            impact: impact_totals(&critical_down),
             critical_down,
             critical_up,
-            resources: estate.len(),
         }
+    }
+
+    /// The outage's duration, if one was given.
+    pub fn outage_duration(&self) -> Option<OutageDuration> {
+        self.duration
+            .as_ref()
+            .and_then(|d| OutageDuration::from_seconds(d.seconds))
     }
 
     pub fn write(&self, format: SimulationFormat, out: &mut dyn Write) -> std::io::Result<()> {
@@ -491,8 +620,19 @@ impl SimulationReport {
             SimulationFormat::Table => table::simulation(self, out),
             SimulationFormat::Json => write_json(self, out),
             SimulationFormat::Csv => csv_out::simulation(self, out),
+            SimulationFormat::Markdown => incident::markdown(self, out),
         }
     }
+}
+
+/// The totals of the stopped services' impact, when some declares an impact per hour.
+fn impact_totals(down: &[CriticalDown]) -> Option<ImpactTotals> {
+    let functions: Vec<&FunctionImpact> = down.iter().filter_map(|d| d.function.as_ref()).collect();
+    let per_hour = impact::totals(functions.iter().filter_map(|f| f.impact_per_hour.as_ref()));
+    (!per_hour.is_empty()).then(|| ImpactTotals {
+        per_hour,
+        for_duration: impact::totals(functions.iter().filter_map(|f| f.impact.as_ref())),
+    })
 }
 
 fn write_json(value: &impl Serialize, out: &mut dyn Write) -> std::io::Result<()> {

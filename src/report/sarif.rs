@@ -832,6 +832,7 @@ mod tests {
             resources: vec![format!("r{n}")],
             domains: Vec::new(),
             services: Vec::new(),
+            impact_per_hour: Vec::new(),
             provider: "aws".into(),
             region: None,
             message: "m".into(),

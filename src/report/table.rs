@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-use super::{AuditReport, SimulationReport};
+use super::{AuditReport, SimulationReport, incident};
 use crate::analysis::{Concentration, Population, render_path};
 use crate::model::{DomainKind, Severity};
 
@@ -167,14 +167,19 @@ fn weight(weight: f64) -> String {
 }
 
 fn services_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
-    let mut table = new_table(&[
-        "Critical service",
-        "Why critical",
+    // Owner and impact only when some service declares them (a manifest's functions).
+    let facts = report.services_have_facts();
+    let mut header = vec!["Critical service", "Why critical"];
+    if facts {
+        header.extend(["Owner", "Impact per hour"]);
+    }
+    header.extend([
         "Down with zone",
         "Down with region",
         "Down with provider",
         "SPOFs",
     ]);
+    let mut table = new_table(&header);
     let cuts: HashMap<&str, &super::CutSet> = report
         .cut_sets
         .iter()
@@ -204,14 +209,20 @@ fn services_table(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
             }
         };
         let spofs = spofs.get(service.id.as_str()).copied().unwrap_or(0);
-        table.add_row(vec![
-            service.name.clone(),
-            service.reason.as_str().to_string(),
+        let mut row = vec![service.name.clone(), service.reason.as_str().to_string()];
+        if facts {
+            row.extend([
+                service.owner.clone().unwrap_or_else(|| "-".into()),
+                super::per_hour_text(service.impact_per_hour.as_ref(), "-"),
+            ]);
+        }
+        row.extend([
             of_kind(DomainKind::Zone),
             of_kind(DomainKind::Region),
             of_kind(DomainKind::Provider),
             spofs.to_string(),
         ]);
+        table.add_row(row);
     }
     writeln!(out, "Critical services\n{table}\n")
 }
@@ -387,15 +398,48 @@ fn coverage_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     }
 }
 
+/// The stopped critical services with their functions' owner, criticality, RTO and impact,
+/// most impact first (the incident view's order), then the total per currency.
+fn impact_table(report: &SimulationReport, out: &mut dyn Write) -> io::Result<()> {
+    let impact = incident::impact_header(report);
+    let mut table = new_table(&[
+        "Critical service down",
+        "Owner",
+        "Criticality",
+        "RTO",
+        &impact,
+        "Why",
+    ]);
+    for (down, _) in incident::rows(report) {
+        let facts = down.function.as_ref();
+        table.add_row(vec![
+            down.name.clone(),
+            incident::fact(facts.and_then(|f| f.owner.as_ref())),
+            incident::fact(facts.and_then(|f| f.criticality.as_ref())),
+            incident::rto_cell(facts),
+            incident::impact_cell(report, facts),
+            render_path(&down.path),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    if let Some(total) = incident::total_line(report) {
+        writeln!(out, "{total}")?;
+    }
+    writeln!(out)
+}
+
 pub(super) fn simulation(report: &SimulationReport, out: &mut dyn Write) -> io::Result<()> {
     let failed: Vec<String> = report
         .failed
         .iter()
         .map(|f| format!("{} {}", f.kind, f.id))
         .collect();
+    let duration = report
+        .outage_duration()
+        .map_or_else(String::new, |d| format!(" for {d}"));
     writeln!(
         out,
-        "linchpin simulate: failing {}\n{} of {} resources down; {} critical service(s) down, {} up\n",
+        "linchpin simulate: failing {}{duration}\n{} of {} resources down; {} critical service(s) down, {} up\n",
         failed.join(", "),
         report.down.len(),
         report.resources,
@@ -404,6 +448,8 @@ pub(super) fn simulation(report: &SimulationReport, out: &mut dyn Write) -> io::
     )?;
     if report.critical_down.is_empty() {
         writeln!(out, "No critical service goes down.\n")?;
+    } else if incident::has_facts(report) {
+        impact_table(report, out)?;
     } else {
         let mut table = new_table(&["Critical service down", "Why"]);
         for down in &report.critical_down {

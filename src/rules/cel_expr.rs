@@ -199,6 +199,12 @@ impl Template {
         })
     }
 
+    /// Whether a placeholder names `variable`.
+    pub fn uses(&self, variable: &str) -> bool {
+        self.expressions()
+            .any(|e| e.variables().iter().any(|v| v == variable))
+    }
+
     pub fn render(&self, context: &Context) -> Result<String, String> {
         let mut out = String::new();
         for part in &self.parts {

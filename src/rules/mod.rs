@@ -105,9 +105,15 @@ impl AnalysisCheck {
     /// The variables its message and remediation templates may use.
     pub fn variables(&self) -> &'static [&'static str] {
         match self {
-            AnalysisCheck::CutSet { .. } => {
-                &["service", "domain", "domain_id", "broken", "path_end"]
-            }
+            AnalysisCheck::CutSet { .. } => &[
+                "service",
+                "domain",
+                "domain_id",
+                "broken",
+                "path_end",
+                "impact",
+                "impact_per_hour",
+            ],
             AnalysisCheck::ResourceSpof { .. } => &["resource", "services", "together_with"],
             AnalysisCheck::Concentration { .. } => &[
                 "scope",

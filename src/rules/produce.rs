@@ -5,11 +5,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::impact::{self, FunctionFacts, money_text};
 use crate::analysis::{Analysis, Concentration, Explainer, Population, Share, UNPINNED_BUCKET};
 use crate::graph::{DomainIx, Estate, ResourceIx};
 use crate::model::{
-    CoverageStatus, DomainKind, DomainRef, Finding, PathStep, Placement, RuleError, Severity,
-    StepCause, fingerprint,
+    CoverageStatus, DomainKind, DomainRef, Finding, Money, PathStep, Placement, RuleError,
+    Severity, StepCause, fingerprint,
 };
 use crate::rules::cel_expr::string_list;
 use crate::rules::{
@@ -73,6 +74,7 @@ impl Sink {
             resources: draft.resources,
             domains: draft.domains,
             services: draft.services,
+            impact_per_hour: Vec::new(),
             provider: draft.provider,
             region: draft.region,
             message,
@@ -133,12 +135,18 @@ pub fn cut_set_findings(
             let path = explainer.path(service.resource, domain);
             let broken = broken_requirements(estate, &mut explainer, service.resource, domain);
             let path_end = path.last().map_or_else(String::new, path_end);
+            let impact = impact_per_hour(estate, &[service.resource]);
             let context = context(vec![
                 ("service", text(svc.label())),
                 ("domain", text(&describe_domain(estate, domain))),
                 ("domain_id", text(&d.id)),
                 ("broken", string_list(&broken)),
                 ("path_end", text(&path_end)),
+                ("impact", text(&impact_note(&impact))),
+                (
+                    "impact_per_hour",
+                    string_list(impact.iter().map(|m| format!("{}/h", money_text(m)))),
+                ),
             ]);
             sink.emit(
                 rule,
@@ -154,8 +162,36 @@ pub fn cut_set_findings(
                 },
                 &context,
             );
+            if let Some(finding) = sink.findings.last_mut() {
+                // A message that does not place the impact itself states it at its end.
+                if !rule.message.uses("impact") && !rule.message.uses("impact_per_hour") {
+                    finding.message.push_str(&impact_note(&impact));
+                }
+                finding.impact_per_hour = impact;
+            }
         }
     }
+}
+
+/// The impact per hour of stopping `services`, per currency (empty when none declares one).
+fn impact_per_hour(estate: &Estate, services: &[ResourceIx]) -> Vec<Money> {
+    let rates: Vec<Money> = services
+        .iter()
+        .filter_map(|&s| FunctionFacts::of(estate.resource(s)).impact_per_hour)
+        .collect();
+    impact::totals(&rates)
+}
+
+/// ` (impact 180,000 USD/h)` for a message, or nothing when there is no impact.
+fn impact_note(impact: &[Money]) -> String {
+    if impact.is_empty() {
+        return String::new();
+    }
+    let per_hour: Vec<String> = impact
+        .iter()
+        .map(|m| format!("{}/h", money_text(m)))
+        .collect();
+    format!(" (impact {})", per_hour.join(" and "))
 }
 
 /// Where a cut set's path ends, for people: `name (kind)`, and for a resource a zone takes
