@@ -108,13 +108,7 @@ fn describe_analysis(check: &AnalysisCheck) -> String {
             max_hhi,
             min_domains,
         } => {
-            let mut limits = Vec::new();
-            if let Some(s) = max_share {
-                limits.push(format!("max share {:.0}%", s * 100.0));
-            }
-            if let Some(h) = max_hhi {
-                limits.push(format!("max HHI {h:.0}"));
-            }
+            let mut limits = share_limits(*max_share, *max_hhi);
             if let Some(m) = min_domains {
                 limits.push(format!("min {m} {over}s"));
             }
@@ -136,13 +130,7 @@ fn describe_analysis(check: &AnalysisCheck) -> String {
             max_share,
             max_hhi,
         } => {
-            let mut limits = Vec::new();
-            if let Some(s) = max_share {
-                limits.push(format!("max share {:.0}%", s * 100.0));
-            }
-            if let Some(h) = max_hhi {
-                limits.push(format!("max HHI {h:.0}"));
-            }
+            let limits = share_limits(*max_share, *max_hhi);
             format!(
                 "third-party concentration by {}: {}",
                 by.as_str(),
@@ -150,6 +138,18 @@ fn describe_analysis(check: &AnalysisCheck) -> String {
             )
         }
     }
+}
+
+/// `max share 80%`, `max HHI 1800`: the share limits of a concentration rule.
+fn share_limits(max_share: Option<f64>, max_hhi: Option<f64>) -> Vec<String> {
+    let mut limits = Vec::new();
+    if let Some(s) = max_share {
+        limits.push(format!("max share {:.0}%", s * 100.0));
+    }
+    if let Some(h) = max_hhi {
+        limits.push(format!("max HHI {h:.0}"));
+    }
+    limits
 }
 
 /// A rule as `rules list --format json` shows it.

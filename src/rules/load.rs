@@ -638,19 +638,8 @@ fn concentration_check(
                 None
             }
         });
-    let max_share = table.opt_number("max_share", problems);
-    let max_hhi = table.opt_number("max_hhi", problems);
+    let (max_share, max_hhi) = share_limits(file, table, problems);
     let min_domains = table.opt_number("min_domains", problems);
-    if let Some(share) = &max_share
-        && !(0.0..=1.0).contains(&share.value)
-    {
-        problems.push(file.diagnostic(share.span.start, "`max_share` must be between 0 and 1"));
-    }
-    if let Some(hhi) = &max_hhi
-        && !(0.0..=10_000.0).contains(&hhi.value)
-    {
-        problems.push(file.diagnostic(hhi.span.start, "`max_hhi` must be between 0 and 10000"));
-    }
     if let Some(min) = &min_domains
         && (min.value < 1.0 || min.value.fract() != 0.0)
     {
@@ -674,6 +663,27 @@ fn concentration_check(
     }
 }
 
+/// The optional `max_share` (0–1) and `max_hhi` (0–10000) limits of a concentration rule.
+fn share_limits(
+    file: &SourceFile,
+    table: &mut TableReader,
+    problems: &mut Vec<Diagnostic>,
+) -> (Option<Located<f64>>, Option<Located<f64>>) {
+    let max_share = table.opt_number("max_share", problems);
+    let max_hhi = table.opt_number("max_hhi", problems);
+    if let Some(share) = &max_share
+        && !(0.0..=1.0).contains(&share.value)
+    {
+        problems.push(file.diagnostic(share.span.start, "`max_share` must be between 0 and 1"));
+    }
+    if let Some(hhi) = &max_hhi
+        && !(0.0..=10_000.0).contains(&hhi.value)
+    {
+        problems.push(file.diagnostic(hhi.span.start, "`max_hhi` must be between 0 and 10000"));
+    }
+    (max_share, max_hhi)
+}
+
 /// A third-party concentration analysis: by provider or country, and at least one limit.
 fn third_party_check(
     file: &SourceFile,
@@ -693,18 +703,7 @@ fn third_party_check(
                 None
             }
         });
-    let max_share = table.opt_number("max_share", problems);
-    let max_hhi = table.opt_number("max_hhi", problems);
-    if let Some(share) = &max_share
-        && !(0.0..=1.0).contains(&share.value)
-    {
-        problems.push(file.diagnostic(share.span.start, "`max_share` must be between 0 and 1"));
-    }
-    if let Some(hhi) = &max_hhi
-        && !(0.0..=10_000.0).contains(&hhi.value)
-    {
-        problems.push(file.diagnostic(hhi.span.start, "`max_hhi` must be between 0 and 10000"));
-    }
+    let (max_share, max_hhi) = share_limits(file, table, problems);
     if max_share.is_none() && max_hhi.is_none() {
         problems.push(file.diagnostic(
             table.at(),
