@@ -81,9 +81,20 @@ fn set(snapshot: &Value, key: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The resources sorted by id, each one's requirement groups sorted: a group resolved from a
+/// DNS name after the merge comes last, where the crawl of the whole estate writes it in
+/// place (the order of groups means nothing).
 fn resources_by_id(snapshot: &Value) -> Vec<Value> {
     let mut resources = snapshot["resources"].as_array().unwrap().clone();
     resources.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    for resource in &mut resources {
+        if let Some(groups) = resource
+            .get_mut("requirements")
+            .and_then(Value::as_array_mut)
+        {
+            groups.sort_by_key(Value::to_string);
+        }
+    }
     resources
 }
 
@@ -107,17 +118,44 @@ fn documented_shard(account: &str, position: u64, count: u64) -> u64 {
     (id % count + position) % count + 1
 }
 
-/// The library's merge of shard snapshots, with the DNS targets the shards left by name
-/// resolved: what `linchpin merge` of the shards gives.
+/// `linchpin merge` of shard snapshots (exit 0), with the DNS targets the shards left by
+/// name resolved, as the audit of the merged snapshot resolves them.
 fn merged(shards: &[&Value]) -> Value {
-    let snapshots = shards
-        .iter()
-        .map(|s| serde_json::from_value::<Snapshot>((*s).clone()).expect("a snapshot"));
-    let mut all = snapshots
-        .reduce(linchpin::sources::merge::merge)
-        .expect("shards");
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["merge".to_string()];
+    for (n, shard) in shards.iter().enumerate() {
+        args.push(write(dir.path(), &format!("shard-{n}.json"), shard));
+    }
+    let output = dir.path().join("merged.json");
+    args.extend(["--output".to_string(), output.to_str().unwrap().to_string()]);
+    let out = common::linchpin(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(output).unwrap();
+    let mut all: Snapshot = serde_json::from_str(&text).expect("a snapshot");
     linchpin::sources::aws::link_dns_targets(&mut all);
     serde_json::to_value(all).unwrap()
+}
+
+/// The same resources, or the first that differs, shown whole.
+fn same_resources(merged: &Value, expected: &Value) {
+    let (left, right) = (resources_by_id(merged), resources_by_id(expected));
+    for (l, r) in left.iter().zip(&right) {
+        assert_eq!(
+            l,
+            r,
+            "merged:\n{}\nexpected:\n{}",
+            serde_json::to_string_pretty(l).unwrap(),
+            serde_json::to_string_pretty(r).unwrap()
+        );
+    }
+    assert_eq!(
+        left.len(),
+        right.len(),
+        "{:#?}",
+        ids(merged)
+            .symmetric_difference(&ids(expected))
+            .collect::<Vec<_>>()
+    );
 }
 
 fn write(dir: &Path, name: &str, snapshot: &Value) -> String {
@@ -285,9 +323,39 @@ fn an_organization_crawl_reads_every_active_account_and_two_shards_merge_into_it
         "the record and the distribution wait for the ALB"
     );
 
-    // Merged, the shards are the unsharded crawl: the same resources, zones and coverage.
+    // Merged, the shards are the unsharded crawl: the same resources (each naming its account's
+    // source, as the merge of the unsharded crawl alone does), zones and coverage.
     let union = merged(&[&first, &second]);
-    assert_eq!(resources_by_id(&union), resources_by_id(&all));
+    let canonical = merged(&[&all]);
+    same_resources(&union, &canonical);
+    // Merged alone, a crawl only gains the source of each resource (and a group of one
+    // member is written `requires`).
+    let unsourced: Vec<Value> = resources_by_id(&canonical)
+        .into_iter()
+        .map(|mut r| {
+            assert!(r["sources"].is_array(), "{r}");
+            r.as_object_mut().unwrap().remove("sources");
+            r
+        })
+        .collect();
+    let mut written = resources_by_id(&all);
+    for group in written
+        .iter_mut()
+        .filter_map(|r| r.get_mut("requirements").and_then(Value::as_array_mut))
+        .flatten()
+    {
+        let one = match group.get("any_of").and_then(Value::as_array) {
+            Some(many) if many.len() == 1 && group.get("min").is_none() => many[0].clone(),
+            _ => continue,
+        };
+        let group = group.as_object_mut().unwrap();
+        group.remove("any_of");
+        group.insert("requires".into(), one);
+    }
+    for (merged, crawled) in unsourced.iter().zip(&written) {
+        assert_eq!(merged, crawled);
+    }
+    assert_eq!(unsourced.len(), written.len());
     assert_eq!(set(&union, "zones"), set(&all, "zones"));
     assert_eq!(set(&union, "coverage"), set(&all, "coverage"));
     let mut union_accounts = accounts_of_sources(&union);
@@ -355,7 +423,7 @@ fn accounts_filters_bad_flags_and_pagination() {
         .collect();
     let unsharded = crawled(&moto, &["--organization", "--exclude-accounts", &payments]);
     let union = merged(&filtered.iter().collect::<Vec<_>>());
-    assert_eq!(resources_by_id(&union), resources_by_id(&unsharded));
+    same_resources(&union, &merged(&[&unsharded]));
     assert_eq!(set(&union, "coverage"), set(&unsharded, "coverage"));
 
     // An --accounts id outside the organization, or not ACTIVE: exit 2, named.
@@ -464,7 +532,7 @@ fn shards_split_the_single_account_and_assume_role_crawls_too() {
     assert!(read_unit(&halves[1], "123456789012", Some(VIRGINIA)));
     assert!(!read_unit(&halves[1], "123456789012", Some(TOKYO)));
     let union = merged(&[&halves[0], &halves[1]]);
-    assert_eq!(resources_by_id(&union), resources_by_id(&whole));
+    same_resources(&union, &merged(&[&whole]));
     assert_eq!(set(&union, "coverage"), set(&whole, "coverage"));
 
     // Roles given one by one.
@@ -495,7 +563,7 @@ fn shards_split_the_single_account_and_assume_role_crawls_too() {
         .map(|k| run(role_args(Some(&format!("{k}/3")))))
         .collect();
     let union = merged(&thirds.iter().collect::<Vec<_>>());
-    assert_eq!(resources_by_id(&union), resources_by_id(&whole));
+    same_resources(&union, &merged(&[&whole]));
     assert_eq!(set(&union, "coverage"), set(&whole, "coverage"));
     // Three units an account, three shards: every shard reads each account once.
     for third in &thirds {

@@ -60,8 +60,8 @@ fn rule_ids_are_stable() {
 fn help_texts() {
     insta::assert_snapshot!("help", help(&["--help"]));
     for command in [
-        "audit", "crawl", "simulate", "graph", "diff", "export", "verify", "generate", "schema",
-        "rules",
+        "audit", "crawl", "merge", "simulate", "graph", "diff", "export", "verify", "generate",
+        "schema", "rules",
     ] {
         insta::assert_snapshot!(format!("help-{command}"), help(&[command, "--help"]));
     }

@@ -143,6 +143,8 @@ fn build(specs: &[Spec]) -> Snapshot {
                 attributes: BTreeMap::new(),
                 placement,
                 requirements,
+                external: false,
+                sources: Vec::new(),
             }
         })
         .collect();

@@ -101,6 +101,22 @@ pub const CRAWL_TERRAFORM: ExitHelp = ExitHelp(&[
     ),
 ]);
 
+/// `merge`.
+pub const MERGE: ExitHelp = ExitHelp(&[
+    (
+        Exit::Clean,
+        "merged; no input lacks a read (conflicts and external references are listed, not\n     failures)",
+    ),
+    (
+        Exit::Error,
+        "usage or input error: an input unreadable, invalid or neither a snapshot nor a Terraform\n     file (named with its problems), given twice, or --output naming an input; a manifest\n     with mistakes (every one with file:line); a merged snapshot that would not validate (a\n     region name used by two providers); nothing is written",
+    ),
+    (
+        Exit::Partial,
+        "merged, but some input carries failed reads (coverage records say what is missing)",
+    ),
+]);
+
 /// `simulate`.
 pub const SIMULATE: ExitHelp = ExitHelp(&[
     (Exit::Clean, "done, inventory complete"),

@@ -23,6 +23,10 @@ pub struct GenerateArgs {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The AWS account (12 digits) of the snapshot's resources: snapshots of several
+    /// accounts to try `merge` on (their business functions are shared).
+    #[arg(long, value_name = "ID", default_value = linchpin::sources::synth::ACCOUNT, value_parser = account_id)]
+    account: String,
     /// Write a Terraform state of about N managed instances (AWS, Google Cloud and Azure
     /// cells) instead of a snapshot.
     #[arg(long)]
@@ -42,15 +46,29 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<Exit> {
         .with_context(|| format!("cannot write {}", args.output.display()))?;
         return Ok(Exit::Clean);
     }
-    let Ok(snapshot) = Synthetic {
-        resources: args.resources,
-        seed: args.seed,
-    }
-    .read();
+    let snapshot = if args.account == linchpin::sources::synth::ACCOUNT {
+        let Ok(snapshot) = Synthetic {
+            resources: args.resources,
+            seed: args.seed,
+        }
+        .read();
+        snapshot
+    } else {
+        linchpin::sources::synth::generate_in(args.resources, args.seed, &args.account)
+    };
     super::output::write_output(Some(&args.output), |out| {
         serde_json::to_writer(&mut *out, &snapshot)?;
         out.write_all(b"\n")
     })
     .with_context(|| format!("cannot write {}", args.output.display()))?;
     Ok(Exit::Clean)
+}
+
+/// An AWS account id: twelve digits.
+fn account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not an AWS account id (twelve digits)"))
+    }
 }

@@ -10,6 +10,7 @@ mod export;
 mod formats;
 mod generate;
 mod graph;
+mod merge;
 mod output;
 mod rules;
 mod schema;
@@ -31,7 +32,7 @@ use formats::SimulateFormat;
 use linchpin::rules::RulePack;
 use linchpin::snapshot;
 use linchpin::sources::manifest::{self, Manifest};
-use linchpin::sources::merge::merge;
+use linchpin::sources::merge::prefer_first;
 use linchpin::sources::state_files;
 use linchpin::sources::{Demo, Source};
 
@@ -51,6 +52,7 @@ pub struct Cli {
 enum Command {
     Audit(audit::AuditArgs),
     Crawl(crawl::CrawlArgs),
+    Merge(merge::MergeArgs),
     Simulate(simulate::SimulateArgs),
     Graph(graph::GraphArgs),
     Diff(diff::DiffArgs),
@@ -231,8 +233,8 @@ impl EstateArgs {
                 // The import validated its own estates; a merge is checked again.
                 let (snapshot, prior) = match crawled {
                     Some(crawl) => {
-                        let prior = terraform.prior.map(|p| merge(crawl.clone(), p));
-                        let snapshot = merge(crawl, terraform.snapshot);
+                        let prior = terraform.prior.map(|p| prefer_first(crawl.clone(), p));
+                        let snapshot = prefer_first(crawl, terraform.snapshot);
                         valid(&snapshot, "the estate of the crawl and the Terraform files")?;
                         if let Some(prior) = &prior {
                             valid(prior, "the estate of the crawl and the plans' prior state")?;
@@ -430,6 +432,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Audit(args) => audit::run(args),
         Command::Crawl(args) => crawl::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Diff(args) => diff::run(args),

@@ -68,6 +68,8 @@ mod tests {
             attributes: BTreeMap::new(),
             placement: Placement::Regional,
             requirements: Vec::new(),
+            external: false,
+            sources: Vec::new(),
         }
     }
 

@@ -45,11 +45,12 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// True when every read of every source succeeded.
+    /// True when every read of every source succeeded (a merge conflict is not a missing
+    /// read: the data is there, the sources disagree).
     pub fn coverage_complete(&self) -> bool {
         self.coverage
             .iter()
-            .all(|c| c.status == CoverageStatus::Complete)
+            .all(|c| c.status != CoverageStatus::Failed)
     }
 }
 
@@ -136,7 +137,7 @@ pub struct ThirdParty {
 }
 
 /// One origin of inventory data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// `aws`, `terraform`, `manifest`, `demo`, `synthetic`, ...
@@ -182,6 +183,11 @@ impl Source {
             shard: None,
         }
     }
+
+    /// How resources and merge conflicts name the source: `kind:name`.
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.kind, self.name)
+    }
 }
 
 /// Whether one read of one source succeeded.
@@ -209,6 +215,9 @@ pub struct CoverageRecord {
     /// Why the read failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For status `conflict` (source `merge`): what the merged sources disagree on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Conflict>,
 }
 
 impl CoverageRecord {
@@ -220,13 +229,42 @@ impl CoverageRecord {
 }
 
 /// The outcome of one read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CoverageStatus {
     /// Read in full.
     Complete,
     /// Not read: the error says why; resources it would have found are missing.
     Failed,
+    /// Read, but the sources a merge joined disagree on one fact of one resource or zone:
+    /// `conflict` names every value, the sources and the value kept. Nothing is missing, so
+    /// the inventory still counts as complete and no coverage gap is scored.
+    Conflict,
+}
+
+/// What merged sources disagree on: one field of one resource (or zone), every value given,
+/// and the one the merged snapshot keeps. Merging again unites the values of records of the
+/// same id and field, so a note lists every value however the snapshots were grouped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Conflict {
+    /// The resource id, or for a zone its zone ID.
+    pub id: String,
+    /// `provider`, `kind`, `name`, `account`, `placement`, `tags.KEY` or `attributes.KEY` of
+    /// a resource; `zone.provider` or `zone.region` of a zone. A resource's placement and
+    /// region are one field: its values are `{"placement": …, "region": …}`.
+    pub field: String,
+    /// Every value the sources gave, each once, sorted by their JSON text (a placement
+    /// `unknown` in a region a known placement is in, or in none, is left out: it says less).
+    pub values: Vec<serde_json::Value>,
+    /// The value the merged snapshot keeps: the smallest by JSON text (for `placement`, the
+    /// smallest known one).
+    pub kept: serde_json::Value,
+    /// The sources that hold the resource (`kind:name`), sorted; empty for a zone (zones
+    /// name no sources).
+    pub sources: Vec<String>,
 }
 
 /// A zone ID: the name of one physical zone across the whole snapshot (AWS `apne1-az4`,
@@ -306,7 +344,9 @@ pub struct Zone {
     pub id: ZoneId,
     pub provider: String,
     pub region: String,
-    /// The account-specific zone name, e.g. `ap-northeast-1a`, when known.
+    /// The account-specific zone name, e.g. `ap-northeast-1a`, when known. A merge of
+    /// accounts that name the zone differently keeps every name, sorted and joined by ` / `
+    /// (`ap-northeast-1a / ap-northeast-1c`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -338,9 +378,38 @@ pub struct Resource {
     /// What the resource needs to be up: every group must have enough members up.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requirements: Vec<RequirementGroup>,
+    /// True for a stand-in of a resource another snapshot holds (a key in another account, a
+    /// subnet crawled by another shard): referenced here, known only by what its id tells
+    /// (provider, account, region, kind). Its placement is `unknown` and it has no
+    /// requirements; a merge with the snapshot that holds the resource replaces it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
+    /// The sources the resource was read from (`kind:name` of the snapshot's `sources`), as
+    /// a merge records them; several when the same id came from several sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
 impl Resource {
+    /// A resource known by its id alone: no provider, kind or name, placement `unknown`,
+    /// nothing required.
+    pub fn blank(id: impl Into<String>) -> Resource {
+        Resource {
+            id: id.into(),
+            provider: String::new(),
+            account: None,
+            region: None,
+            kind: String::new(),
+            name: String::new(),
+            tags: BTreeMap::new(),
+            attributes: BTreeMap::new(),
+            placement: Placement::Unknown,
+            requirements: Vec::new(),
+            external: false,
+            sources: Vec::new(),
+        }
+    }
+
     /// The display name: `name` when set, else the id.
     pub fn label(&self) -> &str {
         if self.name.is_empty() {

@@ -12,7 +12,7 @@ mod sarif;
 mod svg;
 mod table;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use schemars::JsonSchema;
@@ -135,6 +135,62 @@ pub struct EstateSummary {
     pub providers: Vec<String>,
     pub regions: Vec<String>,
     pub zones: Vec<String>,
+    /// Resources the estate references but another snapshot holds (external stand-ins):
+    /// outside this audit until the snapshots are merged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external: Vec<ExternalReference>,
+}
+
+/// A resource referenced from the estate but held by another snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExternalReference {
+    pub id: String,
+    pub provider: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub kind: String,
+    /// How many resources of the estate need it.
+    pub required_by: usize,
+}
+
+impl ExternalReference {
+    /// The external stand-ins of an estate, sorted by id, each with how many resources need it.
+    pub fn of(estate: &Estate) -> Vec<ExternalReference> {
+        let resources = &estate.snapshot.resources;
+        if !resources.iter().any(|r| r.external) {
+            return Vec::new();
+        }
+        let mut needed: HashMap<&str, usize> = HashMap::new();
+        for resource in resources {
+            let mut members: Vec<&str> = resource
+                .requirements
+                .iter()
+                .flat_map(|g| g.members())
+                .map(String::as_str)
+                .collect();
+            members.sort_unstable();
+            members.dedup();
+            for member in members {
+                *needed.entry(member).or_default() += 1;
+            }
+        }
+        let mut external: Vec<ExternalReference> = resources
+            .iter()
+            .filter(|r| r.external)
+            .map(|r| ExternalReference {
+                id: r.id.clone(),
+                provider: r.provider.clone(),
+                account: r.account.clone(),
+                region: r.region.clone(),
+                kind: r.kind.clone(),
+                required_by: needed.get(r.id.as_str()).copied().unwrap_or(0),
+            })
+            .collect();
+        external.sort_by(|a, b| a.id.cmp(&b.id));
+        external
+    }
 }
 
 /// A critical service and why it counts as one.
@@ -313,6 +369,7 @@ impl AuditReport {
                 providers: names(DomainKind::Provider),
                 regions: names(DomainKind::Region),
                 zones: names(DomainKind::Zone),
+                external: ExternalReference::of(estate),
             },
             critical_services: estate
                 .critical

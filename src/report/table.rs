@@ -376,26 +376,69 @@ fn suppressions_and_errors(report: &AuditReport, out: &mut dyn Write) -> io::Res
 }
 
 fn coverage_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
-    let failed: Vec<_> = report
+    use crate::model::CoverageStatus;
+    let reads: Vec<_> = report
         .coverage
         .iter()
-        .filter(|c| c.status == crate::model::CoverageStatus::Failed)
+        .filter(|c| c.status != CoverageStatus::Conflict)
         .collect();
-    if failed.is_empty() {
+    let failed = reads
+        .iter()
+        .filter(|c| c.status == CoverageStatus::Failed)
+        .count();
+    let conflicts = report.coverage.len() - reads.len();
+    let conflicts = match conflicts {
+        0 => String::new(),
+        1 => "; 1 merge conflict, one value kept (the coverage record names all)".to_string(),
+        n => format!("; {n} merge conflicts, one value kept each (the coverage records name all)"),
+    };
+    if failed == 0 {
         writeln!(
             out,
-            "Coverage: complete ({} read{} recorded)",
-            report.coverage.len(),
-            if report.coverage.len() == 1 { "" } else { "s" }
-        )
+            "Coverage: complete ({} read{} recorded){conflicts}",
+            reads.len(),
+            if reads.len() == 1 { "" } else { "s" }
+        )?;
     } else {
         writeln!(
             out,
-            "Coverage: {} of {} reads failed (see coverage-gap findings)",
-            failed.len(),
-            report.coverage.len()
-        )
+            "Coverage: {failed} of {} reads failed (see coverage-gap findings){conflicts}",
+            reads.len()
+        )?;
     }
+    external_list(report, out)
+}
+
+/// External references shown before the rest is counted.
+const EXTERNAL_SHOWN: usize = 5;
+
+/// The resources the estate references but another snapshot holds.
+fn external_list(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let external = &report.estate.external;
+    if external.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "External: {} resource{} held by another snapshot, outside this audit until merged (`linchpin merge`):",
+        external.len(),
+        if external.len() == 1 { "" } else { "s" }
+    )?;
+    for reference in external.iter().take(EXTERNAL_SHOWN) {
+        writeln!(
+            out,
+            "  {} ({}), needed by {}",
+            reference.id, reference.kind, reference.required_by
+        )?;
+    }
+    if external.len() > EXTERNAL_SHOWN {
+        writeln!(
+            out,
+            "  ... and {} more (estate.external in the JSON report)",
+            external.len() - EXTERNAL_SHOWN
+        )?;
+    }
+    Ok(())
 }
 
 /// The stopped critical services with their functions' owner, criticality, RTO and impact,

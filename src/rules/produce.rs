@@ -656,10 +656,11 @@ pub fn n_minus_one_findings(
     }
 }
 
-/// Resources whose failure domains are unknown.
+/// Resources whose failure domains are unknown. External stand-ins are not among them: the
+/// snapshot that holds them knows their placement, and reports list them as external.
 pub fn placement_findings(estate: &Estate, facts: &FactBase, rule: &Rule, sink: &mut Sink) {
     for (ix, resource) in estate.snapshot.resources.iter().enumerate() {
-        if resource.placement != Placement::Unknown {
+        if resource.placement != Placement::Unknown || resource.external {
             continue;
         }
         let falls_with = if resource.region.is_some() {

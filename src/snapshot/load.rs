@@ -433,10 +433,32 @@ fn check_resources(
                 );
             }
         }
+        if resource.external {
+            check_external(resource, index, problems);
+        }
         check_placement(resource, index, zone_at, &known.zones, problems);
         for (group_index, group) in resource.requirements.iter().enumerate() {
             check_group(group, index, group_index, id_at, &known.ids, problems);
         }
+    }
+}
+
+/// An external stand-in is known only by its id: placement `unknown`, no requirements.
+fn check_external(resource: &Resource, index: usize, problems: &mut Vec<Problem>) {
+    if resource.placement != Placement::Unknown {
+        problems.push(Problem::new(
+            resource_path(index).key("placement"),
+            format!(
+                "an external resource (held by another snapshot) has placement `unknown`, not `{}`",
+                resource.placement.type_name()
+            ),
+        ));
+    }
+    if !resource.requirements.is_empty() {
+        problems.push(Problem::new(
+            resource_path(index).key("requirements"),
+            "an external resource (held by another snapshot) has no requirements here",
+        ));
     }
 }
 
@@ -638,7 +660,10 @@ fn check_group(
         if !id_at.contains_key(member.as_str()) && !extra_ids.contains(member) {
             problems.push(Problem::new(
                 member_path(member_index),
-                format!("requires `{member}`, which is not a resource of this snapshot"),
+                format!(
+                    "requires `{member}`, which is not a resource of this snapshot (a resource \
+                     another snapshot holds is declared with `\"external\": true`)"
+                ),
             ));
         }
     }

@@ -57,6 +57,7 @@ pub fn snapshot() -> Snapshot {
             status: CoverageStatus::Complete,
             calls: None,
             error: None,
+            conflict: None,
         }],
         zones: vec![
             zone(AZ4, "ap-northeast-1a", TOKYO),
@@ -153,6 +154,8 @@ impl Builder {
                 attributes: BTreeMap::new(),
                 placement: p,
                 requirements: Vec::new(),
+                external: false,
+                sources: Vec::new(),
             },
             b: self,
         }
@@ -174,6 +177,8 @@ impl Builder {
                     control_plane_region: None,
                 },
                 requirements: Vec::new(),
+                external: false,
+                sources: Vec::new(),
             },
             b: self,
         }
@@ -193,6 +198,8 @@ impl Builder {
                 attributes: BTreeMap::new(),
                 placement: Placement::Logical,
                 requirements: Vec::new(),
+                external: false,
+                sources: Vec::new(),
             },
             b: self,
         }
@@ -625,6 +632,8 @@ fn hot_wallet(b: &mut Builder) {
         attributes: BTreeMap::from([("scheme".to_string(), json!("2-of-3 threshold signing"))]),
         placement: Placement::Logical,
         requirements: vec![Req::any_of(signers, Some(2)).with_label("2-of-3 signing quorum")],
+        external: false,
+        sources: Vec::new(),
     });
     b.aws(
         TOKYO,
@@ -723,6 +732,8 @@ fn withdrawal_limits(b: &mut Builder) {
         attributes: BTreeMap::new(),
         placement: Placement::Logical,
         requirements: vec![Req::any_of([limits, replica], None).with_label("any replica")],
+        external: false,
+        sources: Vec::new(),
     });
 }
 

@@ -9,11 +9,14 @@
 //!   reads them from disk as one estate (and, for a plan, the estate before it);
 //! - [`declarations`]: where a Terraform configuration's `.tf` files declare each resource;
 //! - [`manifest`]: business functions, third parties, edges and zone maps people declare;
-//! - [`merge`]: one estate from two snapshots of it (an AWS crawl and Terraform state).
+//! - [`merge`]: one estate from many snapshots of it (shards of a crawl, Terraform states, a
+//!   crawl beside the state of the same resources);
+//! - [`external`]: stand-ins for resources a snapshot references but another holds.
 
 pub mod aws;
 pub mod declarations;
 pub mod demo;
+pub mod external;
 pub mod manifest;
 pub mod merge;
 pub mod state_files;

@@ -63,6 +63,38 @@ pub fn generate(resources: usize, seed: u64) -> Snapshot {
     }
 }
 
+/// The account synthetic estates are generated in.
+pub const ACCOUNT: &str = "000000000000";
+
+/// [`generate`] in another AWS account: the same estate with `account` in every ARN and
+/// account field, and in the source's name. Business functions have no account in their
+/// ids, so estates generated in several accounts share them (a merge joins them).
+pub fn generate_in(resources: usize, seed: u64, account: &str) -> Snapshot {
+    let mut snapshot = generate(resources, seed);
+    if account == ACCOUNT {
+        return snapshot;
+    }
+    let moved = |id: &mut String| {
+        if id.starts_with("arn:") {
+            *id = id.replacen(&format!(":{ACCOUNT}:"), &format!(":{account}:"), 1);
+        }
+    };
+    for resource in &mut snapshot.resources {
+        moved(&mut resource.id);
+        if resource.account.is_some() {
+            resource.account = Some(account.to_string());
+        }
+        for group in &mut resource.requirements {
+            group.requires.iter_mut().for_each(moved);
+            group.any_of.iter_mut().flatten().for_each(moved);
+        }
+    }
+    for source in &mut snapshot.sources {
+        source.name = format!("{}, account {account}", source.name);
+    }
+    snapshot
+}
+
 /// One region's network: its zones, a subnet per zone and its NAT gateways.
 struct Network {
     region: &'static str,
@@ -233,6 +265,8 @@ impl Builder {
             attributes: BTreeMap::new(),
             placement: Placement::Logical,
             requirements: vec![Req::requires(lb), Req::requires(db)],
+            external: false,
+            sources: Vec::new(),
         };
         if rng.f32() < 0.1 {
             function.tags.insert(CRITICAL_TAG.into(), "true".into());
@@ -261,9 +295,9 @@ fn push(out: &mut Vec<Resource>, resource: Resource) -> String {
 fn res(region: &str, kind: &str, path: &str, placement: Placement) -> Resource {
     let service = kind.split(':').nth(1).unwrap_or("ec2");
     Resource {
-        id: format!("arn:aws:{service}:{region}:000000000000:{path}"),
+        id: format!("arn:aws:{service}:{region}:{ACCOUNT}:{path}"),
         provider: "aws".into(),
-        account: Some("000000000000".into()),
+        account: Some(ACCOUNT.into()),
         region: Some(region.into()),
         kind: kind.into(),
         name: String::new(),
@@ -271,6 +305,8 @@ fn res(region: &str, kind: &str, path: &str, placement: Placement) -> Resource {
         attributes: BTreeMap::new(),
         placement,
         requirements: Vec::new(),
+        external: false,
+        sources: Vec::new(),
     }
 }
 

@@ -361,6 +361,8 @@ mod tests {
             attributes: Default::default(),
             placement: crate::model::Placement::Logical,
             requirements: Vec::new(),
+            external: false,
+            sources: Vec::new(),
         };
         function
             .attributes

@@ -200,6 +200,7 @@ impl Calls {
                 },
                 calls: Some(tally.calls),
                 error: tally.error.clone(),
+                conflict: None,
             })
             .collect()
     }

@@ -149,6 +149,8 @@ impl RegionCtx {
             attributes: BTreeMap::new(),
             placement,
             requirements: Vec::new(),
+            external: false,
+            sources: Vec::new(),
         }
     }
 }
@@ -172,6 +174,8 @@ pub(crate) fn global_resource(account: &str, id: String, kind: &str, name: &str)
             control_plane_region: Some("us-east-1".into()),
         },
         requirements: Vec::new(),
+        external: false,
+        sources: Vec::new(),
     }
 }
 
@@ -709,8 +713,8 @@ impl Crawler<'_> {
 /// The snapshot's resources: the global services' and then the regions' (in account and
 /// region order) with the tagging API's tags merged in; DNS targets resolved when the crawl
 /// read the `whole` estate (else left for [`link_dns_targets`] after the merge), unused
-/// defaults pruned, sorted and deduplicated by id. Also how many stale tagged resources were
-/// dropped.
+/// defaults pruned, sorted and deduplicated by id, with an external stand-in for each resource
+/// needed but not found. Also how many stale tagged resources were dropped.
 fn merge_resources(
     mut found: Vec<Resource>,
     mut regions: Vec<RegionResult>,
@@ -736,6 +740,12 @@ fn merge_resources(
     let mut resources = prune_unused_defaults(found);
     resources.sort_by(|a, b| a.id.cmp(&b.id));
     resources.dedup_by(|a, b| a.id == b.id);
+    // What the resources need but the crawl did not find (a target or key in another
+    // account, a region not crawled) stays as an external stand-in: the snapshot loads alone
+    // and a merge with the crawl that holds it resolves it.
+    if crate::sources::external::add_stand_ins(&mut resources) > 0 {
+        resources.sort_by(|a, b| a.id.cmp(&b.id));
+    }
     (resources, stale_dropped)
 }
 
@@ -973,6 +983,8 @@ fn merge_tags(
             attributes: BTreeMap::from([("seen_by".to_string(), "tagging api".into())]),
             placement,
             requirements: Vec::new(),
+            external: false,
+            sources: Vec::new(),
         };
         apply_tags(&mut resource, pairs);
         extra.push(resource);

@@ -182,6 +182,8 @@ fn function_resource(function: &Function, provider: &str) -> Resource {
         attributes,
         placement: Placement::Logical,
         requirements: Vec::new(),
+        external: false,
+        sources: Vec::new(),
     }
 }
 
@@ -219,6 +221,8 @@ fn runs_on_resource(domain: &str, zones: &mut Vec<Zone>) -> Resource {
         attributes: BTreeMap::new(),
         placement,
         requirements: Vec::new(),
+        external: false,
+        sources: Vec::new(),
     }
 }
 
@@ -304,6 +308,8 @@ impl Editing {
                     control_plane_region: None,
                 },
                 requirements: Vec::new(),
+                external: false,
+                sources: Vec::new(),
             });
             made += 1;
         }

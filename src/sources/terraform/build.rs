@@ -294,6 +294,7 @@ impl Notes {
                     status: CoverageStatus::Failed,
                     calls: None,
                     error: Some(describe_gap(&what, count, &examples)),
+                    conflict: None,
                 },
             )
             .collect()
@@ -364,6 +365,8 @@ pub fn resource(
         attributes,
         placement,
         requirements: Vec::new(),
+        external: false,
+        sources: Vec::new(),
     }
 }
 
@@ -531,9 +534,11 @@ fn assemble(
             at_key.entry(key(short)).or_insert(at);
         }
     }
+    let mut outside = Outside::default();
     for (own, resource) in resources.iter_mut().enumerate() {
-        resolve(resource, own, &at_key, &ids, &mut notes);
+        resolve(resource, own, &at_key, &ids, &mut notes, &mut outside);
     }
+    resources.extend(outside.0.into_values());
     let sources = tallies
         .into_iter()
         .zip(&index.files)
@@ -568,14 +573,37 @@ fn is_short_aws_id(name: &str) -> bool {
     })
 }
 
-/// Requirement members from references to resource ids; a reference to nothing is dropped
-/// (and counted), a group left empty is dropped, a resource never requires itself.
+/// The external stand-ins of an import, by reference key: resources named by full id (an
+/// ARN, an Azure resource id) that none of the files holds.
+#[derive(Default)]
+struct Outside(BTreeMap<String, Resource>);
+
+impl Outside {
+    /// The id of the stand-in for `reference`, when the reference is a full id.
+    fn stand_in(&mut self, key: String, reference: &str) -> Option<String> {
+        if let Some(known) = self.0.get(&key) {
+            return Some(known.id.clone());
+        }
+        if reference.contains(PLANNED) {
+            return None;
+        }
+        let stand_in = crate::sources::external::stand_in(reference.trim())?;
+        let id = stand_in.id.clone();
+        self.0.insert(key, stand_in);
+        Some(id)
+    }
+}
+
+/// Requirement members from references to resource ids; a reference by full id to nothing in
+/// the files names an external stand-in, any other reference to nothing is dropped (and
+/// counted), a group left empty is dropped, a resource never requires itself.
 fn resolve(
     resource: &mut Resource,
     own: usize,
     at_key: &HashMap<String, usize>,
     ids: &[String],
     notes: &mut Notes,
+    outside: &mut Outside,
 ) {
     let mut groups = std::mem::take(&mut resource.requirements);
     for group in &mut groups {
@@ -589,6 +617,11 @@ fn resolve(
                     }
                 }
                 Some(_) => {}
+                None if let Some(id) = outside.stand_in(k, reference) => {
+                    if !members.contains(&id) {
+                        members.push(id);
+                    }
+                }
                 None => notes.gap(
                     &resource.provider,
                     resource.account.as_deref(),

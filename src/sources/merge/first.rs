@@ -1,17 +1,20 @@
-//! One estate from two snapshots of it: an API crawl and Terraform state of the same
-//! resources meet on one id (compared case-insensitively). The first snapshot is the one
-//! read from the cloud itself, so where both know something its facts win: placement (unless
-//! it is `unknown` there), attributes, tags, name, account and region; what only one knows is
-//! kept, and the requirements of both are united.
+//! The "prefer the first" merge of two snapshots of one estate, as `--aws --terraform` uses
+//! it: an API crawl and Terraform state of the same resources meet on one id (see
+//! [`super::identity_key`]). The first snapshot is the one read from the cloud itself, so
+//! where both know something its facts win, without a note: placement (unless it is
+//! `unknown` there), attributes, tags, name, account and region; what only one knows is kept,
+//! and the requirements of both are united. An external stand-in in either gives way to the
+//! resource itself in the other.
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::identity_key;
 use crate::model::{Placement, RequirementGroup, Resource, Snapshot};
 
 /// Merge `second` into `first`: sources, coverage and zones of both (a zone both declare
 /// keeps `first`'s record), and every resource once. The result validates when both inputs
 /// do and no region name is shared by two providers across them.
-pub fn merge(first: Snapshot, second: Snapshot) -> Snapshot {
+pub fn prefer_first(first: Snapshot, second: Snapshot) -> Snapshot {
     let mut merged = first;
     merged.sources.extend(second.sources);
     merged.coverage.extend(second.coverage);
@@ -28,12 +31,14 @@ pub fn merge(first: Snapshot, second: Snapshot) -> Snapshot {
         }
     }
 
-    // Lower-cased id → position in `merged.resources` (the first of ids equal but for case).
+    // Identity key → position in `merged.resources` (the first of ids equal but for case).
     let mut at_key: HashMap<String, usize> = HashMap::with_capacity(merged.resources.len());
     for (at, resource) in merged.resources.iter().enumerate() {
-        at_key.entry(resource.id.to_lowercase()).or_insert(at);
+        at_key
+            .entry(identity_key(&resource.id).into_owned())
+            .or_insert(at);
     }
-    // Lower-cased id → the id the merged snapshot spells it with: the first snapshot's when
+    // Identity key → the id the merged snapshot spells it with: the first snapshot's when
     // both have it.
     let mut canonical: HashMap<String, String> = at_key
         .iter()
@@ -42,7 +47,7 @@ pub fn merge(first: Snapshot, second: Snapshot) -> Snapshot {
     let mut joined: Vec<(usize, Resource)> = Vec::new();
     let mut added: Vec<Resource> = Vec::new();
     for resource in second.resources {
-        let key = resource.id.to_lowercase();
+        let key = identity_key(&resource.id).into_owned();
         match at_key.get(&key) {
             Some(&at) => joined.push((at, resource)),
             None => {
@@ -63,7 +68,16 @@ pub fn merge(first: Snapshot, second: Snapshot) -> Snapshot {
 }
 
 /// Fold `other` (the same resource, from the second snapshot) into `kept`.
-fn join(kept: &mut Resource, other: Resource) {
+fn join(kept: &mut Resource, mut other: Resource) {
+    if other.external {
+        return;
+    }
+    if kept.external {
+        // The resource itself replaces the stand-in, spelled as the first snapshot spells it.
+        other.id = std::mem::take(&mut kept.id);
+        *kept = other;
+        return;
+    }
     let unnamed = |r: &Resource| r.name.is_empty() || r.name == r.id;
     if unnamed(kept) && !unnamed(&other) {
         kept.name = other.name.clone();
@@ -104,11 +118,11 @@ fn same_group(a: &RequirementGroup, b: &RequirementGroup) -> bool {
     left == right && a.quorum() == b.quorum()
 }
 
-/// Rewrite requirement members to the merged snapshot's spelling of their ids (keyed
-/// lower-cased).
+/// Rewrite requirement members to the merged snapshot's spelling of their ids (keyed by
+/// identity).
 fn rename_members(resource: &mut Resource, canonical: &HashMap<String, String>) {
     let spelled = |member: &mut String| {
-        if let Some(id) = canonical.get(&member.to_lowercase())
+        if let Some(id) = canonical.get(identity_key(member).as_ref())
             && id != member
         {
             *member = id.clone();
@@ -133,16 +147,11 @@ mod tests {
 
     fn resource(id: &str, placement: Placement) -> Resource {
         Resource {
-            id: id.into(),
             provider: "aws".into(),
-            account: None,
             region: Some("ap-northeast-1".into()),
             kind: "aws:ec2:instance".into(),
-            name: String::new(),
-            tags: BTreeMap::new(),
-            attributes: BTreeMap::new(),
             placement,
-            requirements: Vec::new(),
+            ..Resource::blank(id)
         }
     }
 
@@ -190,7 +199,7 @@ mod tests {
             vec![crawled, subnet],
         );
 
-        let mut stated = resource(&ARN.to_uppercase(), Placement::Unknown);
+        let mut stated = resource(ARN, Placement::Unknown);
         stated.name = "web".into();
         stated
             .attributes
@@ -201,9 +210,7 @@ mod tests {
         stated.tags.insert("team".into(), "other".into());
         stated.tags.insert("owner".into(), "sre".into());
         // The same need as the crawl's, and one the crawl did not see.
-        stated
-            .requirements
-            .push(RequirementGroup::requires(SUBNET.to_uppercase()));
+        stated.requirements.push(RequirementGroup::requires(SUBNET));
         stated
             .requirements
             .push(RequirementGroup::requires("aws_ebs_volume.data"));
@@ -214,7 +221,7 @@ mod tests {
             vec![stated, volume],
         );
 
-        let merged = merge(crawl, state);
+        let merged = prefer_first(crawl, state);
         assert_eq!(merged.sources.len(), 2);
         assert_eq!(merged.zones.len(), 2, "zones united");
         assert_eq!(merged.zones[0].name.as_deref(), Some("ap-northeast-1a"));
@@ -249,7 +256,7 @@ mod tests {
                 },
             )],
         );
-        let merged = merge(crawl, state);
+        let merged = prefer_first(crawl, state);
         assert_eq!(merged.resources.len(), 1);
         assert_eq!(merged.resources[0].placement.zones(), ["apne1-az4"]);
         assert!(crate::snapshot::validate(&merged).is_empty());
