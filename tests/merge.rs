@@ -528,3 +528,87 @@ fn different_declarations_of_the_entity_are_a_conflict_note() {
         stderr(&out)
     );
 }
+
+/// A Terraform state of one module (`type`, `name`, attributes).
+fn state(resources: &[(&str, &str, Value)]) -> Value {
+    json!({
+        "version": 4, "terraform_version": "1.9.0", "serial": 1, "lineage": "l", "outputs": {},
+        "resources": resources.iter().map(|(kind, name, attributes)| json!({
+            "mode": "managed", "type": kind, "name": name,
+            "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+            "instances": [{"schema_version": 1, "attributes": attributes}]
+        })).collect::<Vec<_>>()
+    })
+}
+
+/// Each Terraform file is an input of its own: an instance two states hold is one resource
+/// naming both files, their disagreement a conflict note (not folded away by the import);
+/// a reference by short id from one state to a subnet another state holds resolves.
+#[test]
+fn each_terraform_file_is_an_input_and_references_cross_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let subnet = "arn:aws:ec2:ap-northeast-1:111122223333:subnet/subnet-0a";
+    let instance = "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0a";
+    write(
+        dir.path(),
+        "network.tfstate",
+        &state(&[(
+            "aws_subnet",
+            "private",
+            json!({"arn": subnet, "id": "subnet-0a", "availability_zone": "ap-northeast-1a",
+                   "availability_zone_id": "apne1-az4", "vpc_id": "vpc-01"}),
+        )]),
+    );
+    let app = |size: &str| {
+        state(&[(
+            "aws_instance",
+            "web",
+            json!({"arn": instance, "id": "i-0a", "subnet_id": "subnet-0a",
+                   "instance_type": size}),
+        )])
+    };
+    write(dir.path(), "app.tfstate", &app("m7g.large"));
+    write(dir.path(), "app-copy.tfstate", &app("t3.micro"));
+    let out = run(
+        dir.path(),
+        &[
+            "merge",
+            "network.tfstate",
+            "app.tfstate",
+            "app-copy.tfstate",
+        ],
+    );
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stderr(&out));
+    let summary = stderr(&out);
+    assert!(
+        summary.contains("merged 3 inputs into 2 resources: 1 id joined, 2 conflicts"),
+        "{summary}"
+    );
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let web = resource(&merged, instance);
+    assert_eq!(
+        web["sources"],
+        json!(["terraform:app-copy.tfstate", "terraform:app.tfstate"])
+    );
+    assert_eq!(
+        web["placement"],
+        json!({"type": "zonal", "zone": "apne1-az4"})
+    );
+    let members: Vec<&str> = web["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["requires"].as_str())
+        .collect();
+    assert!(members.contains(&subnet), "{web:#}");
+    let notes = conflicts(&merged);
+    let size = notes
+        .iter()
+        .find(|n| n["conflict"]["field"] == "attributes.instance_type")
+        .unwrap_or_else(|| panic!("{notes:#?}"));
+    assert_eq!(size["conflict"]["values"], json!(["m7g.large", "t3.micro"]));
+    assert_eq!(
+        resource(&merged, subnet)["sources"],
+        json!(["terraform:network.tfstate"])
+    );
+}

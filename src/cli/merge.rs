@@ -25,9 +25,10 @@ use super::exit::Exit;
 /// the inputs, nor on how they were grouped into earlier merges.
 ///
 /// An input is a snapshot when it has `"schema": "linchpin.snapshot/v1"`, else it is read as
-/// Terraform state or `terraform show -json` (all of them imported together, as
-/// `--terraform` does; references to resources of the snapshots resolve). A one-line summary,
-/// the conflicts and the references still external go to stderr.
+/// Terraform state or `terraform show -json`; the Terraform files are imported together (as
+/// `--terraform` does: references resolve across them and to the snapshots' resources), but a
+/// resource two files hold is joined like any other, both files named and a disagreement
+/// noted. A one-line summary, the conflicts and the references still external go to stderr.
 #[derive(Debug, Args)]
 #[command(after_help = super::exit::MERGE.render())]
 pub struct MergeArgs {
@@ -75,6 +76,8 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
     };
     let snapshots = read_inputs(&args.inputs)?;
     let mut merged = merge_counted(snapshots);
+    // The Terraform files are imported as one or two snapshots: the summary counts files.
+    merged.inputs = args.inputs.len();
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "merged");
     if let Some(declared) = &declared {
         merged.snapshot = declare(declared, merged.snapshot)?;
@@ -169,7 +172,8 @@ fn load(path: &Path) -> anyhow::Result<Loaded> {
 }
 
 /// Every input as a snapshot: snapshot files loaded and validated (on every core, the files
-/// shared out in turn), Terraform files imported together beside the snapshots' resources.
+/// shared out in turn), the Terraform files imported together beside the snapshots'
+/// resources, each resource naming its file ([`state_files::import_documents_apart`]).
 /// Every file is read before anything is merged; of several bad inputs, the first given is
 /// reported.
 fn read_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Snapshot>> {
@@ -210,16 +214,17 @@ fn read_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Snapshot>> {
             Loaded::Terraform(origin, document) => documents.push((origin, document)),
         }
     }
+    let beside: Vec<Resource> = snapshots
+        .iter()
+        .flat_map(|s| &s.resources)
+        .map(|r| Resource::blank(r.id.as_str()))
+        .collect();
     if !documents.is_empty() {
-        // References from the states to resources of the snapshots resolve to them.
-        let beside: Vec<Resource> = snapshots
-            .iter()
-            .flat_map(|s| &s.resources)
-            .map(|r| Resource::blank(r.id.as_str()))
-            .collect();
-        let mut estate = state_files::import_documents(&documents, &beside)?;
-        linchpin::sources::aws::entry::state_entry_points(&mut estate.snapshot);
-        snapshots.push(estate.snapshot);
+        let mut imported = state_files::import_documents_apart(&documents, &beside)?;
+        for snapshot in &mut imported {
+            linchpin::sources::aws::entry::state_entry_points(snapshot);
+        }
+        snapshots.extend(imported);
     }
     Ok(snapshots)
 }

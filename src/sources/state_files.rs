@@ -171,6 +171,41 @@ pub fn import_documents(
     })
 }
 
+/// The estate documents describe (for plans, the planned one) as snapshots for `linchpin
+/// merge` to join: the files imported together (references resolve across them and to the
+/// ids of `beside`), every resource naming its file in `sources`, and a resource a second
+/// file also holds kept in a second snapshot rather than folded, so that the merge joins the
+/// files' versions and notes where they disagree.
+pub fn import_documents_apart(
+    documents: &[(String, Document)],
+    beside: &[Resource],
+) -> Result<Vec<Snapshot>, TerraformError> {
+    let files: Vec<File<'_>> = documents
+        .iter()
+        .map(|(origin, doc)| File {
+            origin,
+            instances: &doc.instances,
+        })
+        .collect();
+    let (snapshot, others) = terraform::import_apart(&files, beside);
+    if beside.is_empty() {
+        check(&snapshot, "the imported Terraform estate")?;
+    }
+    let mut snapshots = vec![snapshot];
+    if !others.is_empty() {
+        snapshots.push(Snapshot {
+            schema: crate::model::SNAPSHOT_SCHEMA.into(),
+            sources: Vec::new(),
+            coverage: Vec::new(),
+            zones: Vec::new(),
+            entity: None,
+            third_parties: Vec::new(),
+            resources: others,
+        });
+    }
+    Ok(snapshots)
+}
+
 fn read_text(path: &Path, origin: &str) -> Result<String, TerraformError> {
     let bytes = if path.as_os_str() == "-" {
         let mut bytes = Vec::new();

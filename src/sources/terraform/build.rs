@@ -427,6 +427,18 @@ pub fn import(files: &[File<'_>]) -> Snapshot {
 /// Import every file into one snapshot that will be merged with `beside` (a crawl of the same
 /// estate): references to their ids resolve to them instead of dangling.
 pub fn import_beside(files: &[File<'_>], beside: &[Resource]) -> Snapshot {
+    import_with(files, beside, false).0
+}
+
+/// [`import_beside`], for a merge that keeps each file's version of a resource: every
+/// resource names its file in `sources`, and a resource another file already holds is not
+/// folded into the first file's version but returned beside the snapshot (its references
+/// resolved alike), for the merge to join them and note where they disagree.
+pub fn import_apart(files: &[File<'_>], beside: &[Resource]) -> (Snapshot, Vec<Resource>) {
+    import_with(files, beside, true)
+}
+
+fn import_with(files: &[File<'_>], beside: &[Resource], apart: bool) -> (Snapshot, Vec<Resource>) {
     let index = Index::new(files);
     let tables = Tables {
         aws: aws::Facts::prepare(&index),
@@ -465,7 +477,7 @@ pub fn import_beside(files: &[File<'_>], beside: &[Resource]) -> Snapshot {
             }
         }
     }
-    assemble(&index, made, tallies, notes, beside)
+    assemble(&index, made, tallies, notes, beside, apart)
 }
 
 struct Tables {
@@ -474,23 +486,40 @@ struct Tables {
     azure: azure::Facts,
 }
 
-/// Merge resources of one id, resolve references, and write the snapshot.
+/// Merge resources of one id, resolve references, and write the snapshot; `apart`: see
+/// [`import_apart`].
 fn assemble(
     index: &Index<'_>,
     made: Vec<(Entry<'_>, Made)>,
     mut tallies: Vec<Tally>,
     mut notes: Notes,
     beside: &[Resource],
-) -> Snapshot {
+    apart: bool,
+) -> (Snapshot, Vec<Resource>) {
     let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
     let mut resources: Vec<Resource> = Vec::with_capacity(made.len());
     let mut at_key: HashMap<String, usize> = HashMap::with_capacity(made.len() * 2);
+    // With `apart`: the file of each resource, and the other files' versions (with the
+    // position of the first version).
+    let mut file_of: Vec<usize> = Vec::new();
+    let mut others: Vec<(usize, Resource)> = Vec::new();
+    let label = |file: usize| format!("terraform:{}", index.files[file].origin);
     for (entry, m) in made {
         let file = entry.file;
         for zone in m.zones {
             zones.entry(zone.id.to_string()).or_insert(zone);
         }
         let id_key = key(&m.resource.id);
+        if let Some(&first) = at_key.get(&id_key)
+            && apart
+            && file_of[first] != file
+        {
+            let mut other = m.resource;
+            other.sources = vec![label(file)];
+            tallies[file].resources += 1;
+            others.push((first, other));
+            continue;
+        }
         if let Some(&first) = at_key.get(&id_key) {
             // The same cloud object written twice (a bucket and its versioning resource):
             // one resource; the second counts as folded into it.
@@ -518,7 +547,12 @@ fn assemble(
             .entry(planned_key(&entry.instance.address))
             .or_insert(at);
         tallies[file].resources += 1;
-        resources.push(m.resource);
+        let mut resource = m.resource;
+        if apart {
+            resource.sources = vec![label(file)];
+            file_of.push(file);
+        }
+        resources.push(resource);
     }
     let mut ids: Vec<String> = resources.iter().map(|r| r.id.clone()).collect();
     for other in beside {
@@ -538,6 +572,9 @@ fn assemble(
     for (own, resource) in resources.iter_mut().enumerate() {
         resolve(resource, own, &at_key, &ids, &mut notes, &mut outside);
     }
+    for (own, resource) in &mut others {
+        resolve(resource, *own, &at_key, &ids, &mut notes, &mut outside);
+    }
     resources.extend(outside.0.into_values());
     let sources = tallies
         .into_iter()
@@ -551,7 +588,7 @@ fn assemble(
             source
         })
         .collect();
-    Snapshot {
+    let snapshot = Snapshot {
         schema: SNAPSHOT_SCHEMA.into(),
         sources,
         coverage: notes.records(),
@@ -559,7 +596,8 @@ fn assemble(
         entity: None,
         third_parties: Vec::new(),
         resources,
-    }
+    };
+    (snapshot, others.into_iter().map(|(_, r)| r).collect())
 }
 
 /// An id of the `prefix-hex` form EC2, EFS and their kin give (`subnet-0abc12de`, `i-…`,

@@ -12,5 +12,5 @@ mod planned;
 pub mod read;
 pub mod synth;
 
-pub use build::{File, import, import_beside};
+pub use build::{File, import, import_apart, import_beside};
 pub use read::{Change, Document, DocumentKind, IndexKey, Instance, ReadError, read_str};
