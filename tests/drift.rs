@@ -411,3 +411,42 @@ fn several_formats_go_to_an_output_dir() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--output-dir"));
 }
+
+/// Reports are streamed to temporary files and renamed into place only when every one was
+/// written: one that cannot be written leaves no report of the run, and the earlier ones as
+/// they were.
+#[test]
+fn a_report_that_cannot_be_written_leaves_no_report_of_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir_all(out_dir.join("audit.sarif")).unwrap();
+    std::fs::write(out_dir.join("audit.json"), "earlier").unwrap();
+    let out = run(&[
+        "audit",
+        "--demo",
+        "--format",
+        "csv,json,sarif,markdown",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write the sarif report"),
+        "{}",
+        stderr(&out)
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["audit.json", "audit.sarif"],
+        "no temporary file is left"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("audit.json")).unwrap(),
+        "earlier"
+    );
+}

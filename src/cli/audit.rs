@@ -68,7 +68,7 @@ pub struct AuditOutput {
     #[arg(long, value_name = "FILE", conflicts_with = "output_dir")]
     output: Option<PathBuf>,
     /// Write each format to DIR/audit.EXT (txt, json, csv, md, html, sarif, junit.xml),
-    /// creating DIR. Every report is rendered before any file is written.
+    /// creating DIR. No report is put in place unless all of them were written.
     #[arg(long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
     /// Point SARIF results at the `.tf` file and line that declares each Terraform resource
@@ -91,7 +91,9 @@ impl AuditOutput {
         formats
     }
 
-    /// Render every format to memory, then write: to DIR/audit.EXT, to the file, or stdout.
+    /// Write every format: to DIR/audit.EXT, to the file, or stdout. Each report is streamed
+    /// to a temporary file beside its destination; they are renamed into place only when all
+    /// are written, so a failed run leaves no report of it.
     fn write(
         &self,
         mut render: impl FnMut(Format, &mut dyn std::io::Write) -> std::io::Result<()>,
@@ -100,29 +102,29 @@ impl AuditOutput {
         if formats.len() > 1 && self.output_dir.is_none() {
             anyhow::bail!("several --format values need --output-dir DIR");
         }
-        let mut rendered = Vec::with_capacity(formats.len());
-        for &format in &formats {
-            let mut buffer = Vec::new();
-            render(format, &mut buffer)
-                .with_context(|| format!("cannot render the {} report", format.name()))?;
-            rendered.push((format, buffer));
-        }
         if let Some(dir) = &self.output_dir {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            for (format, buffer) in &rendered {
+            let mut staged = Vec::with_capacity(formats.len());
+            for &format in &formats {
                 let path = dir.join(format!("audit.{}", format.extension()));
-                super::output::write_atomic(&path, |out| out.write_all(buffer))
+                let file = super::output::stage(&path, |out| render(format, out))
+                    .with_context(|| format!("cannot write the {} report", format.name()))?;
+                staged.push((path, file));
+            }
+            for (path, file) in staged {
+                file.commit()
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
             return Ok(());
         }
-        let (_, buffer) = &rendered[0];
-        super::output::write_output(self.output.as_deref(), |out| out.write_all(buffer))
-            .with_context(|| match &self.output {
+        let format = formats[0];
+        super::output::write_output(self.output.as_deref(), |out| render(format, out)).with_context(
+            || match &self.output {
                 Some(path) => format!("cannot write {}", path.display()),
                 None => "cannot write to stdout".to_string(),
-            })
+            },
+        )
     }
 }
 

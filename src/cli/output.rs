@@ -36,6 +36,36 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    stage(path, write)?.commit()
+}
+
+/// A file written to a temporary sibling of its destination, put in place by
+/// [`Staged::commit`]; dropped uncommitted, the temporary file is removed and the destination
+/// left as it was. Several staged files committed together are the files of one run, none
+/// in place unless all were written.
+#[must_use = "a staged file is only put in place by commit"]
+pub struct Staged {
+    /// The temporary file and its destination; none for a destination written directly (a
+    /// device or pipe).
+    temp: Option<(tempfile::NamedTempFile, std::path::PathBuf)>,
+}
+
+impl Staged {
+    /// Rename the file into place.
+    pub fn commit(self) -> io::Result<()> {
+        if let Some((temp, path)) = self.temp {
+            temp.persist(&path).map_err(|err| err.error)?;
+        }
+        Ok(())
+    }
+}
+
+/// Write a file as [`write_atomic`] does, streamed through a buffer, without renaming it into
+/// place yet.
+pub fn stage(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<Staged> {
     let resolved = resolve_links(path)?;
     let path = resolved.as_path();
     if let Ok(meta) = std::fs::metadata(path)
@@ -49,7 +79,8 @@ pub fn write_atomic(
         }
         let mut out = BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
         write(&mut out)?;
-        return out.flush();
+        out.flush()?;
+        return Ok(Staged { temp: None });
     }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -69,8 +100,9 @@ pub fn write_atomic(
     write(&mut out)?;
     let temp = out.into_inner().map_err(|err| err.into_error())?;
     temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|err| err.error)?;
-    Ok(())
+    Ok(Staged {
+        temp: Some((temp, path.to_path_buf())),
+    })
 }
 
 /// Follow symbolic links (relative ones from the link's folder), also to a target that does
