@@ -45,6 +45,19 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// A snapshot of these resources and nothing else (no sources, coverage or zones).
+    pub fn of_resources(resources: Vec<Resource>) -> Snapshot {
+        Snapshot {
+            schema: SNAPSHOT_SCHEMA.into(),
+            sources: Vec::new(),
+            coverage: Vec::new(),
+            zones: Vec::new(),
+            entity: None,
+            third_parties: Vec::new(),
+            resources,
+        }
+    }
+
     /// True when every read of every source succeeded (a merge conflict is not a missing
     /// read: the data is there, the sources disagree).
     pub fn coverage_complete(&self) -> bool {

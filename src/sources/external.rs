@@ -159,16 +159,7 @@ mod tests {
         assert_eq!(resources[1].id, key);
         assert_eq!(resources[2].kind, "unknown");
         assert!(
-            crate::snapshot::validate(&crate::model::Snapshot {
-                schema: crate::model::SNAPSHOT_SCHEMA.into(),
-                sources: Vec::new(),
-                coverage: Vec::new(),
-                zones: Vec::new(),
-                entity: None,
-                third_parties: Vec::new(),
-                resources,
-            })
-            .is_empty()
+            crate::snapshot::validate(&crate::model::Snapshot::of_resources(resources)).is_empty()
         );
     }
 }

@@ -126,13 +126,7 @@ pub fn import_documents(
     documents: &[(String, Document)],
     beside: &[Resource],
 ) -> Result<TerraformEstate, TerraformError> {
-    let files: Vec<File<'_>> = documents
-        .iter()
-        .map(|(origin, doc)| File {
-            origin,
-            instances: &doc.instances,
-        })
-        .collect();
+    let files = planned(documents);
     let mut snapshot = terraform::import_beside(&files, beside);
     let any_plan = documents
         .iter()
@@ -180,30 +174,27 @@ pub fn import_documents_apart(
     documents: &[(String, Document)],
     beside: &[Resource],
 ) -> Result<Vec<Snapshot>, TerraformError> {
-    let files: Vec<File<'_>> = documents
-        .iter()
-        .map(|(origin, doc)| File {
-            origin,
-            instances: &doc.instances,
-        })
-        .collect();
+    let files = planned(documents);
     let (snapshot, others) = terraform::import_apart(&files, beside);
     if beside.is_empty() {
         check(&snapshot, "the imported Terraform estate")?;
     }
     let mut snapshots = vec![snapshot];
     if !others.is_empty() {
-        snapshots.push(Snapshot {
-            schema: crate::model::SNAPSHOT_SCHEMA.into(),
-            sources: Vec::new(),
-            coverage: Vec::new(),
-            zones: Vec::new(),
-            entity: None,
-            third_parties: Vec::new(),
-            resources: others,
-        });
+        snapshots.push(Snapshot::of_resources(others));
     }
     Ok(snapshots)
+}
+
+/// The files of the estate the documents describe (for a plan, the planned one).
+fn planned(documents: &[(String, Document)]) -> Vec<File<'_>> {
+    documents
+        .iter()
+        .map(|(origin, doc)| File {
+            origin,
+            instances: &doc.instances,
+        })
+        .collect()
 }
 
 fn read_text(path: &Path, origin: &str) -> Result<String, TerraformError> {
