@@ -85,20 +85,20 @@ fn evidence(args: &EvidenceArgs) -> anyhow::Result<Exit> {
     };
     let mut report = linchpin::judge::audit::run(&estate, &pack, &config, &args.rules.rules, today);
     report.estate.input = args.estate.input();
-    let bundle = evidence::build(&evidence::Request {
-        estate: &estate,
-        report: &report,
-        config_text: config.path.as_ref().map(|_| config.text.as_str()),
-        started,
-        time_source,
-    })
-    .context("cannot build the evidence bundle")?;
-    bundle
-        .write_to(&args.out)
-        .with_context(|| format!("cannot write the evidence bundle to {}", args.out.display()))?;
+    let bundle = evidence::write(
+        &evidence::Request {
+            estate: &estate,
+            report: &report,
+            config_text: config.path.as_ref().map(|_| config.text.as_str()),
+            started,
+            time_source,
+        },
+        &args.out,
+    )
+    .with_context(|| format!("cannot write the evidence bundle to {}", args.out.display()))?;
     eprintln!(
         "linchpin: wrote {} files to {} (run {})",
-        bundle.files.len(),
+        bundle.files,
         args.out.display(),
         bundle.manifest.run_id
     );

@@ -19,6 +19,7 @@ use std::io;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::graph::Estate;
@@ -118,91 +119,185 @@ pub struct Request<'a> {
     pub time_source: TimeSource,
 }
 
-/// A bundle in memory: every file by relative path, sorted, `manifest.json` and `SHA256SUMS`
-/// included.
+/// A bundle written: how many files, and its manifest.
 #[derive(Debug, Clone)]
-pub struct Bundle {
-    pub files: Vec<(String, Vec<u8>)>,
+pub struct Written {
+    pub files: usize,
     pub manifest: Manifest,
 }
 
-fn render(report: &AuditReport, format: Format, path: &str) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    report
-        .write(format, &mut out)
-        .map_err(|err| io::Error::new(err.kind(), format!("cannot render {path}: {err}")))?;
-    Ok(out)
-}
-
-/// Build every file of the bundle.
-pub fn build(request: &Request) -> io::Result<Bundle> {
+/// Write the bundle of `request` to `dir`, creating it. A directory that exists must be
+/// empty or hold a bundle, which is replaced. Every file is streamed to a staging directory
+/// beside `dir`, hashed as it is written (no file is held in memory whole), and the staging
+/// directory is renamed into place once all are written, so a failure leaves `dir` as it was.
+pub fn write(request: &Request, dir: &Path) -> io::Result<Written> {
+    let parent = check_target(dir)?;
+    let mut staging = Staging::new(&parent)?;
     let report = request.report;
     let estate = request.estate;
-    let mut files = report_files(request)?;
-    let run = Run::of(request, &files);
-
-    let entries: Vec<FileEntry> = files.iter().map(|(p, b)| FileEntry::of(p, b)).collect();
-    let oscal_path = "oscal/assessment-results.json";
-    let oscal = oscal::document(&oscal::Context {
+    let mut entries = report_files(request, &mut staging)?;
+    let run = Run::of(request, &entries);
+    let context = oscal::Context {
         estate,
         report,
         run_id: run.id,
         started: &run.started,
         finished: &run.finished,
         files: &entries,
+    };
+    let oscal = staging.stream("oscal/assessment-results.json", |out| {
+        oscal::document(&context, out)
     })?;
-    files.push((oscal_path.into(), oscal));
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-
-    let manifest = manifest(request, run, &files);
+    entries.push(oscal);
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = manifest(request, run, &entries);
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
     manifest_bytes.push(b'\n');
-    files.push((MANIFEST.into(), manifest_bytes));
-    let all: Vec<FileEntry> = files.iter().map(|(p, b)| FileEntry::of(p, b)).collect();
-    files.push((SUMS.into(), render_sums(&all)));
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Bundle { files, manifest })
+    entries.push(staging.bytes(MANIFEST, &manifest_bytes)?);
+    let sums = render_sums(&entries);
+    entries.push(staging.bytes(SUMS, &sums)?);
+    staging.commit(dir, &parent)?;
+    Ok(Written {
+        files: entries.len(),
+        manifest,
+    })
 }
 
-/// The snapshot, the reports, the tables, the control mappings and the DORA register, sorted
-/// by path: every file the OSCAL document lists.
-fn report_files(request: &Request) -> io::Result<Vec<(String, Vec<u8>)>> {
+/// The snapshot, the reports, the tables, the control mappings and the DORA register, each
+/// written to the staging directory, their entries sorted by path: every file the OSCAL
+/// document lists.
+fn report_files(request: &Request, staging: &mut Staging) -> io::Result<Vec<FileEntry>> {
     let report = request.report;
-    let mut snapshot = serde_json::to_vec_pretty(&request.estate.snapshot)?;
-    snapshot.push(b'\n');
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        ("snapshot.json".into(), snapshot),
-        (
-            "findings.json".into(),
-            render(report, Format::Json, "findings.json")?,
-        ),
-        (
-            "findings.csv".into(),
-            render(report, Format::Csv, "findings.csv")?,
-        ),
-        ("scores.csv".into(), tables::scores(report)?),
-        ("concentration.csv".into(), tables::concentration(report)?),
-        (
-            "reports/summary.md".into(),
-            render(report, Format::Markdown, "reports/summary.md")?,
-        ),
-        (
-            "reports/summary.html".into(),
-            render(report, Format::Html, "reports/summary.html")?,
-        ),
-        ("mappings/controls.csv".into(), controls::controls(report)?),
-        (
-            "ci/results.sarif".into(),
-            render(report, Format::Sarif, "ci/results.sarif")?,
-        ),
-        (
-            "ci/junit.xml".into(),
-            render(report, Format::Junit, "ci/junit.xml")?,
-        ),
-    ];
-    files.extend(dora::register(request.estate, report)?);
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
+    let mut entries = vec![staging.stream("snapshot.json", |out| {
+        serde_json::to_writer_pretty(&mut *out, &request.estate.snapshot)?;
+        out.write_all(b"\n")
+    })?];
+    for (path, format) in [
+        ("findings.json", Format::Json),
+        ("findings.csv", Format::Csv),
+        ("reports/summary.md", Format::Markdown),
+        ("reports/summary.html", Format::Html),
+        ("ci/results.sarif", Format::Sarif),
+        ("ci/junit.xml", Format::Junit),
+    ] {
+        entries.push(staging.stream(path, |out| {
+            report
+                .write(format, out)
+                .map_err(|err| io::Error::new(err.kind(), format!("cannot render {path}: {err}")))
+        })?);
+    }
+    entries.push(staging.bytes("scores.csv", &tables::scores(report)?)?);
+    entries.push(staging.bytes("concentration.csv", &tables::concentration(report)?)?);
+    entries.push(staging.bytes("mappings/controls.csv", &controls::controls(report)?)?);
+    for (path, bytes) in dora::register(request.estate, report)? {
+        entries.push(staging.bytes(&path, &bytes)?);
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(entries)
+}
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<W: io::Write> io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        self.size += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The staging directory a bundle is written to before it is renamed into place.
+struct Staging {
+    dir: tempfile::TempDir,
+}
+
+impl Staging {
+    fn new(parent: &Path) -> io::Result<Staging> {
+        let dir = tempfile::Builder::new()
+            .prefix(".linchpin-evidence-")
+            .tempdir_in(parent)
+            .map_err(|e| at(parent, e))?;
+        Ok(Staging { dir })
+    }
+
+    /// Write the file at `path` (relative, `/`-separated) through `write`, hashing it.
+    fn stream(
+        &mut self,
+        path: &str,
+        write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+    ) -> io::Result<FileEntry> {
+        let full = self.dir.path().join(path);
+        if let Some(sub) = full.parent() {
+            std::fs::create_dir_all(sub).map_err(|e| at(sub, e))?;
+        }
+        let file = std::fs::File::create(&full).map_err(|e| at(&full, e))?;
+        let mut out = Hashing {
+            inner: io::BufWriter::new(file),
+            hasher: Sha256::new(),
+            size: 0,
+        };
+        write(&mut out)
+            .and_then(|()| io::Write::flush(&mut out))
+            .map_err(|e| at(&full, e))?;
+        let Hashing {
+            inner,
+            hasher,
+            size,
+        } = out;
+        inner
+            .into_inner()
+            .map_err(|err| err.into_error())
+            .and_then(|file| file.sync_all())
+            .map_err(|e| at(&full, e))?;
+        Ok(FileEntry {
+            path: path.to_string(),
+            sha256: manifest::hex(&hasher.finalize()),
+            size,
+        })
+    }
+
+    fn bytes(&mut self, path: &str, bytes: &[u8]) -> io::Result<FileEntry> {
+        self.stream(path, |out| out.write_all(bytes))
+    }
+
+    /// Put the staged bundle in place of `dir` (in `parent`).
+    fn commit(self, dir: &Path, parent: &Path) -> io::Result<()> {
+        let staging = self.dir;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| at(staging.path(), e))?;
+        }
+        if dir.exists() {
+            // Move the old directory aside, put the new one in place, then drop the old.
+            let old = tempfile::Builder::new()
+                .prefix(".linchpin-evidence-old-")
+                .tempdir_in(parent)
+                .map_err(|e| at(parent, e))?;
+            std::fs::rename(dir, old.path()).map_err(|e| at(dir, e))?;
+            if let Err(err) = std::fs::rename(staging.path(), dir) {
+                let _ = std::fs::rename(old.path(), dir);
+                return Err(at(dir, err));
+            }
+            let _ = staging.keep();
+            drop(old);
+        } else {
+            std::fs::rename(staging.path(), dir).map_err(|e| at(dir, e))?;
+            let _ = staging.keep();
+        }
+        Ok(())
+    }
 }
 
 /// What identifies a run: its id, its times as written, and the hashes of its inputs.
@@ -217,20 +312,18 @@ struct Run {
 impl Run {
     /// The run of `request`, whose snapshot is `snapshot.json` among `files`. The id is a v5
     /// UUID of the snapshot, config and rules hashes and the start time.
-    fn of(request: &Request, files: &[(String, Vec<u8>)]) -> Self {
+    fn of(request: &Request, files: &[FileEntry]) -> Self {
         let started = request.started;
         let finished = match request.time_source {
             TimeSource::Clock => Utc::now(),
             _ => started,
         };
         let (started, finished) = (format_time(started), format_time(finished));
-        let snapshot_sha256 = sha256_hex(
-            &files[files
-                .iter()
-                .position(|(p, _)| p == "snapshot.json")
-                .unwrap_or(0)]
-            .1,
-        );
+        let snapshot_sha256 = files
+            .iter()
+            .find(|f| f.path == "snapshot.json")
+            .map(|f| f.sha256.clone())
+            .unwrap_or_default();
         let config_sha256 = request.config_text.map(|text| sha256_hex(text.as_bytes()));
         let id = Uuid::new_v5(
             &namespace(),
@@ -252,7 +345,7 @@ impl Run {
 }
 
 /// The manifest of `run`, listing `files` (every file but the manifest and `SHA256SUMS`).
-fn manifest(request: &Request, run: Run, files: &[(String, Vec<u8>)]) -> Manifest {
+fn manifest(request: &Request, run: Run, files: &[FileEntry]) -> Manifest {
     let report = request.report;
     let estate = request.estate;
     Manifest {
@@ -272,7 +365,7 @@ fn manifest(request: &Request, run: Run, files: &[(String, Vec<u8>)]) -> Manifes
             rules_enabled: report.rules.enabled.clone(),
             rule_directories: report.rules.directories.clone(),
         },
-        files: files.iter().map(|(p, b)| FileEntry::of(p, b)).collect(),
+        files: files.to_vec(),
         known_limitations: KNOWN_LIMITATIONS.iter().map(|s| s.to_string()).collect(),
         coverage_gaps: estate
             .snapshot
@@ -320,89 +413,49 @@ fn at(path: &Path, err: io::Error) -> io::Error {
     io::Error::new(err.kind(), format!("{}: {err}", path.display()))
 }
 
-impl Bundle {
-    /// Write the bundle to `dir`, creating it. A directory that exists must be empty or hold
-    /// a bundle, which is replaced. The files are written to a temporary directory beside
-    /// `dir` and renamed into place, so a failure leaves `dir` as it was.
-    pub fn write_to(&self, dir: &Path) -> io::Result<()> {
-        match std::fs::symlink_metadata(dir) {
-            Ok(meta) if meta.file_type().is_symlink() => {
+/// Check that `dir` may receive a bundle (absent, empty, or holding a bundle, and no
+/// symbolic link), and return its parent, created.
+fn check_target(dir: &Path) -> io::Result<std::path::PathBuf> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{} is a symbolic link; give the directory itself",
+                    dir.display()
+                ),
+            ));
+        }
+        Ok(meta) if !meta.is_dir() => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} exists and is not a directory", dir.display()),
+            ));
+        }
+        Ok(_) => {
+            let empty = std::fs::read_dir(dir)
+                .map_err(|e| at(dir, e))?
+                .next()
+                .is_none();
+            if !empty && !is_bundle(dir) {
                 return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
+                    io::ErrorKind::AlreadyExists,
                     format!(
-                        "{} is a symbolic link; give the directory itself",
+                        "{} is not empty and holds no evidence bundle; give an empty or new directory",
                         dir.display()
                     ),
                 ));
             }
-            Ok(meta) if !meta.is_dir() => {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!("{} exists and is not a directory", dir.display()),
-                ));
-            }
-            Ok(_) => {
-                let empty = std::fs::read_dir(dir)
-                    .map_err(|e| at(dir, e))?
-                    .next()
-                    .is_none();
-                if !empty && !is_bundle(dir) {
-                    return Err(io::Error::new(
-                        io::ErrorKind::AlreadyExists,
-                        format!(
-                            "{} is not empty and holds no evidence bundle; give an empty or new directory",
-                            dir.display()
-                        ),
-                    ));
-                }
-            }
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-            Err(err) => return Err(at(dir, err)),
         }
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => Path::new(".").to_path_buf(),
-        };
-        std::fs::create_dir_all(&parent).map_err(|e| at(&parent, e))?;
-        let staging = tempfile::Builder::new()
-            .prefix(".linchpin-evidence-")
-            .tempdir_in(&parent)
-            .map_err(|e| at(&parent, e))?;
-        for (path, bytes) in &self.files {
-            let full = staging.path().join(path);
-            if let Some(sub) = full.parent() {
-                std::fs::create_dir_all(sub).map_err(|e| at(sub, e))?;
-            }
-            std::fs::write(&full, bytes).map_err(|e| at(&full, e))?;
-            std::fs::File::open(&full)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| at(&full, e))?;
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))
-                .map_err(|e| at(staging.path(), e))?;
-        }
-        if dir.exists() {
-            // Move the old directory aside, put the new one in place, then drop the old.
-            let old = tempfile::Builder::new()
-                .prefix(".linchpin-evidence-old-")
-                .tempdir_in(&parent)
-                .map_err(|e| at(&parent, e))?;
-            std::fs::rename(dir, old.path()).map_err(|e| at(dir, e))?;
-            if let Err(err) = std::fs::rename(staging.path(), dir) {
-                let _ = std::fs::rename(old.path(), dir);
-                return Err(at(dir, err));
-            }
-            let _ = staging.keep();
-            drop(old);
-        } else {
-            std::fs::rename(staging.path(), dir).map_err(|e| at(dir, e))?;
-            let _ = staging.keep();
-        }
-        Ok(())
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+        Err(err) => return Err(at(dir, err)),
     }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => Path::new(".").to_path_buf(),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| at(&parent, e))?;
+    Ok(parent)
 }
 
 #[cfg(test)]

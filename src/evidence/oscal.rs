@@ -81,7 +81,7 @@ fn media_type(path: &str) -> &'static str {
 }
 
 /// The assessment-results document, pretty JSON with a final newline.
-pub(super) fn document(cx: &Context) -> io::Result<Vec<u8>> {
+pub(super) fn document(cx: &Context, out: &mut dyn io::Write) -> io::Result<()> {
     let report = cx.report;
     let run = cx.run_id.to_string();
     // The resources findings name, once each, as inventory items.
@@ -112,9 +112,8 @@ pub(super) fn document(cx: &Context) -> io::Result<Vec<u8>> {
             "back-matter": {"resources": back_matter(cx, &plan)},
         }
     });
-    let mut out = serde_json::to_vec_pretty(&document)?;
-    out.push(b'\n');
-    Ok(out)
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    out.write_all(b"\n")
 }
 
 /// The controls reviewed: the NIST ids of the enabled rules, as a control selection.
