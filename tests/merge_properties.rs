@@ -589,15 +589,7 @@ fn azure_ids_meet_in_any_case_and_arns_do_not() {
         resources[0]
             .requirements
             .push(RequirementGroup::requires(requires));
-        Snapshot {
-            schema: SNAPSHOT_SCHEMA.into(),
-            sources: Vec::new(),
-            coverage: Vec::new(),
-            zones: Vec::new(),
-            entity: None,
-            third_parties: Vec::new(),
-            resources,
-        }
+        Snapshot::of_resources(resources)
     };
     let vm = "/subscriptions/S1/resourceGroups/G/providers/Microsoft.Compute/virtualMachines/vm";
     let a = snapshot(&["arn:aws:sqs:r0:111:Orders", vm], vm);

@@ -555,19 +555,7 @@ fn assemble(
         resources.push(resource);
     }
     let mut ids: Vec<String> = resources.iter().map(|r| r.id.clone()).collect();
-    for other in beside {
-        let at = *at_key.entry(key(&other.id)).or_insert_with(|| {
-            ids.push(other.id.clone());
-            ids.len() - 1
-        });
-        // States name AWS resources by their short ids (`subnet-0abc`); a crawl by ARN.
-        if let Some(short) = crate::sources::aws::Arn::parse(&other.id)
-            .map(|arn| arn.name())
-            .filter(|name| is_short_aws_id(name))
-        {
-            at_key.entry(key(short)).or_insert(at);
-        }
-    }
+    add_beside(beside, &mut at_key, &mut ids);
     let mut outside = Outside::default();
     for (own, resource) in resources.iter_mut().enumerate() {
         resolve(resource, own, &at_key, &ids, &mut notes, &mut outside);
@@ -576,7 +564,38 @@ fn assemble(
         resolve(resource, *own, &at_key, &ids, &mut notes, &mut outside);
     }
     resources.extend(outside.0.into_values());
-    let sources = tallies
+    let snapshot = Snapshot {
+        schema: SNAPSHOT_SCHEMA.into(),
+        sources: file_sources(index, tallies),
+        coverage: notes.records(),
+        zones: zones.into_values().collect(),
+        entity: None,
+        third_parties: Vec::new(),
+        resources,
+    };
+    (snapshot, others.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Make the ids of `beside` (resources the estate will be merged with) known to references:
+/// by id, and AWS ones also by the short id states name them by (`subnet-0abc`).
+fn add_beside(beside: &[Resource], at_key: &mut HashMap<String, usize>, ids: &mut Vec<String>) {
+    for other in beside {
+        let at = *at_key.entry(key(&other.id)).or_insert_with(|| {
+            ids.push(other.id.clone());
+            ids.len() - 1
+        });
+        if let Some(short) = crate::sources::aws::Arn::parse(&other.id)
+            .map(|arn| arn.name())
+            .filter(|name| is_short_aws_id(name))
+        {
+            at_key.entry(key(short)).or_insert(at);
+        }
+    }
+}
+
+/// One source per file, with how its instances were accounted for.
+fn file_sources(index: &Index<'_>, tallies: Vec<Tally>) -> Vec<Source> {
+    tallies
         .into_iter()
         .zip(&index.files)
         .map(|(tally, file)| {
@@ -587,17 +606,7 @@ fn assemble(
             source.skipped = tally.skipped;
             source
         })
-        .collect();
-    let snapshot = Snapshot {
-        schema: SNAPSHOT_SCHEMA.into(),
-        sources,
-        coverage: notes.records(),
-        zones: zones.into_values().collect(),
-        entity: None,
-        third_parties: Vec::new(),
-        resources,
-    };
-    (snapshot, others.into_iter().map(|(_, r)| r).collect())
+        .collect()
 }
 
 /// An id of the `prefix-hex` form EC2, EFS and their kin give (`subnet-0abc12de`, `i-…`,
