@@ -41,7 +41,7 @@ use linchpin::sources::{Demo, Source};
 #[derive(Debug, Parser)]
 #[command(name = "linchpin", version, after_help = exit::AUDIT.render())]
 pub struct Cli {
-    /// Log progress to stderr (-v info, -vv debug); RUST_LOG overrides.
+    /// Log progress to stderr (-v info, -vv debug, -vvv each stage's timings); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
     #[command(subcommand)]
@@ -457,7 +457,8 @@ fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn,aws_config=error",
         1 => "info",
-        _ => "debug",
+        2 => "debug",
+        _ => "debug,linchpin=trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));

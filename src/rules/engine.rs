@@ -4,8 +4,9 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::cel_expr::{holds, string_list};
+use super::cel_expr::{self, holds, string_list};
 use super::facts::{FactBase, Needs};
+use super::lazy::Facts as LazyFacts;
 use super::{AnalysisCheck, Check, Rule, RulePack};
 use crate::analysis::Analysis;
 use crate::graph::{Estate, ResourceIx};
@@ -27,19 +28,45 @@ pub struct Evaluation {
     pub errors: Vec<RuleError>,
 }
 
+/// How resource rules' conditions read the facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facts {
+    /// Fields worked out when a condition first reads them; conditions that fail or use a
+    /// map whole are answered by the eager maps. What [`run`] uses.
+    Lazy,
+    /// Every field a pack names built into maps before each resource is evaluated: the
+    /// reference the lazy facts are tested against.
+    Eager,
+}
+
 /// Run every rule of `pack` against the estate.
 pub fn run(pack: &RulePack, estate: &Estate, analysis: &Analysis) -> Evaluation {
+    run_with(pack, estate, analysis, Facts::Lazy)
+}
+
+/// [`run`], with the facts read as `mode` says; the findings and errors do not depend on it.
+pub fn run_with(pack: &RulePack, estate: &Estate, analysis: &Analysis, mode: Facts) -> Evaluation {
     let needs = pack.rules.iter().fold(Needs::default(), |needs, rule| {
         needs.union(rule_needs(rule))
     });
+    let started = std::time::Instant::now();
     let facts = FactBase::new(estate, analysis, needs);
+    tracing::trace!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "rule facts built"
+    );
     let mut sink = Sink::default();
     for rule in &pack.rules {
         if let Check::Analysis(check) = &rule.check {
+            let started = std::time::Instant::now();
             run_analysis(estate, analysis, &facts, rule, check, &mut sink);
+            tracing::trace!(rule = %rule.id, elapsed_ms = started.elapsed().as_millis(), "analysis rule");
         }
     }
-    run_resource_rules(pack, estate, &facts, &mut sink);
+    let started = std::time::Instant::now();
+    run_resource_rules(pack, estate, &facts, mode, &mut sink);
+    tracing::trace!(elapsed_ms = started.elapsed().as_millis(), "resource rules");
+    let started = std::time::Instant::now();
     let mut findings = sink.findings;
     // Each rule's place in the order, looked up once per rule rather than per comparison.
     let ranks: HashMap<&str, (usize, usize)> = pack
@@ -63,6 +90,10 @@ pub fn run(pack: &RulePack, estate: &Estate, analysis: &Analysis) -> Evaluation 
             &b.id,
         ))
     });
+    tracing::trace!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "findings sorted"
+    );
     Evaluation {
         findings,
         errors: sink.errors,
@@ -152,7 +183,13 @@ fn run_analysis(
     }
 }
 
-fn run_resource_rules(pack: &RulePack, estate: &Estate, facts: &FactBase, sink: &mut Sink) {
+fn run_resource_rules(
+    pack: &RulePack,
+    estate: &Estate,
+    facts: &FactBase,
+    mode: Facts,
+    sink: &mut Sink,
+) {
     // Conditions are evaluated with only the facts they read; a rule that fires gets a
     // context with what its templates read too.
     let rules: Vec<(&Rule, Needs)> = pack
@@ -179,7 +216,7 @@ fn run_resource_rules(pack: &RulePack, estate: &Estate, facts: &FactBase, sink: 
             .step_by(chunk)
             .map(|start| {
                 let range = start..(start + chunk).min(total);
-                scope.spawn(move || evaluate_range(range, rules, full_needs, estate, facts))
+                scope.spawn(move || evaluate_range(range, rules, full_needs, estate, facts, mode))
             })
             .collect();
         handles
@@ -227,6 +264,7 @@ fn evaluate_range(
     full_needs: &[Needs],
     estate: &Estate,
     facts: &FactBase,
+    mode: Facts,
 ) -> (Sink, Vec<usize>) {
     let mut sink = Sink::default();
     // Which rules apply to each kind, and what facts they need together: worked out once per
@@ -251,16 +289,35 @@ fn evaluate_range(
             continue;
         }
         let ix = ResourceIx::new(ix);
-        let context = findings::context(vec![
-            ("resource", facts.resource(ix, *needs)),
-            ("graph", facts.graph(ix, *needs)),
-        ]);
+        let lazy = LazyFacts::new(facts, ix, *needs);
+        let mut lazy_context = cel::Context::with_env(cel_expr::env());
+        lazy_context.set_variable_resolver(&lazy);
+        // The eager maps, built only when a condition needs them.
+        let mut eager: Option<cel::Context> = None;
         for &i in applicable.iter() {
-            let rule = rules[i].0;
+            let (rule, rule_needs) = rules[i];
             let Check::Resource { condition, .. } = &rule.check else {
                 continue;
             };
-            match holds(condition, &context) {
+            let lazily = match mode == Facts::Lazy && !rule_needs.whole() {
+                true => holds(condition, &lazy_context).ok(),
+                false => None,
+            };
+            // Errors, and conditions using `resource` or `graph` whole, are answered by the
+            // eager maps (the same values, and every operation on them).
+            let verdict = match lazily {
+                Some(flag) => Ok(flag),
+                None => holds(
+                    condition,
+                    eager.get_or_insert_with(|| {
+                        findings::context(vec![
+                            ("resource", facts.resource(ix, *needs)),
+                            ("graph", facts.graph(ix, *needs)),
+                        ])
+                    }),
+                ),
+            };
+            match verdict {
                 Ok(false) => {}
                 Ok(true) => {
                     let services = facts.services(ix);

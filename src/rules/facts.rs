@@ -57,6 +57,25 @@ pub const GROUP_FIELDS: &[&str] = &[
     "worst_zone",
 ];
 
+/// The three kinds of fact maps: `resource`, `graph` and an element of `graph.requirements`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Resource,
+    Graph,
+    Group,
+}
+
+impl Scope {
+    /// The field names of the maps of this scope.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Scope::Resource => RESOURCE_FIELDS,
+            Scope::Graph => GRAPH_FIELDS,
+            Scope::Group => GROUP_FIELDS,
+        }
+    }
+}
+
 /// How deep `target_zones` looks through members without zones of their own.
 const TARGET_DEPTH: usize = 3;
 
@@ -162,8 +181,20 @@ impl Needs {
                     needs.group |= 1 << bit;
                 }
             }
-            // A group passed whole (e.g. rendered) needs every field.
-            if source.contains("graph.requirements") && !source.contains("graph.requirements.") {
+            // The zone losses come as a pair.
+            let pair = ["max_zone_loss", "worst_zone"].map(|f| {
+                1 << GROUP_FIELDS
+                    .iter()
+                    .position(|g| *g == f)
+                    .expect("a group field")
+            });
+            if needs.group & (pair[0] | pair[1]) != 0 {
+                needs.group |= pair[0] | pair[1];
+            }
+            // A group passed whole (e.g. rendered, compared) needs every field.
+            if (source.contains("graph.requirements") && !source.contains("graph.requirements."))
+                || binds_bare(source)
+            {
                 needs.group = u32::MAX;
             }
         }
@@ -175,6 +206,24 @@ impl Needs {
             .iter()
             .position(|f| *f == field)
             .is_some_and(|bit| self.group & (1 << bit) != 0)
+    }
+
+    /// Whether `resource`, `graph` or a requirement group is used whole (passed, compared
+    /// or iterated as a map), not only through its fields.
+    pub fn whole(&self) -> bool {
+        self.resource == u32::MAX
+            || self.graph == u32::MAX
+            || (self.graph("requirements") && self.group == u32::MAX)
+    }
+
+    /// Whether field number `bit` of `scope`'s fields is read.
+    pub fn field(&self, scope: Scope, bit: usize) -> bool {
+        let mask = match scope {
+            Scope::Resource => self.resource,
+            Scope::Graph => self.graph,
+            Scope::Group => self.group,
+        };
+        mask & (1 << bit) != 0
     }
 
     /// Every field.
@@ -194,19 +243,68 @@ impl Needs {
         }
     }
 
-    fn resource(&self, field: &str) -> bool {
+    pub fn resource(&self, field: &str) -> bool {
         RESOURCE_FIELDS
             .iter()
             .position(|f| *f == field)
             .is_some_and(|bit| self.resource & (1 << bit) != 0)
     }
 
-    fn graph(&self, field: &str) -> bool {
+    pub fn graph(&self, field: &str) -> bool {
         GRAPH_FIELDS
             .iter()
             .position(|f| *f == field)
             .is_some_and(|bit| self.graph & (1 << bit) != 0)
     }
+}
+
+/// Whether some comprehension variable of `source` is used other than as `var.field`
+/// (`g == h`, `g in list`, `size(g)`), or the text is too unusual to tell.
+fn binds_bare(source: &str) -> bool {
+    if source.contains("'''") || source.contains("\"\"\"") {
+        return true;
+    }
+    // Identifiers outside string literals, with the byte that follows each.
+    let mut words: Vec<(&str, Option<u8>, usize)> = Vec::new();
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'"' || b == b'\'' {
+            i += 1;
+            while i < bytes.len() && bytes[i] != b {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+            continue;
+        }
+        if b.is_ascii_alphabetic() || b == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let next = source[i..].trim_start().bytes().next();
+            words.push((&source[start..i], next, start));
+            continue;
+        }
+        i += 1;
+    }
+    // `.macro(var,` binds `var`.
+    let binders: Vec<&str> = words
+        .windows(2)
+        .filter(|w| {
+            w[0].1 == Some(b'(')
+                && w[0].2 > 0
+                && source[..w[0].2].ends_with('.')
+                && w[1].1 == Some(b',')
+        })
+        .map(|w| w[1].0)
+        .collect();
+    words.iter().any(|&(word, next, at)| {
+        binders.contains(&word)
+            && next != Some(b'.')
+            && !(next == Some(b',') && source[..at].trim_end().ends_with('('))
+    })
 }
 
 /// Whether `root` appears other than as `root.field`.
@@ -269,6 +367,11 @@ impl<'a> FactBase<'a> {
         base
     }
 
+    /// The requirement groups of `ix`, in the order of `graph.requirements`.
+    pub fn groups(&self, ix: ResourceIx) -> impl Iterator<Item = GroupIx> + use<> {
+        self.estate.group_ixs(ix)
+    }
+
     pub fn is_critical(&self, ix: ResourceIx) -> bool {
         self.is_critical[ix.index()]
     }
@@ -319,113 +422,117 @@ impl<'a> FactBase<'a> {
 
     /// The `resource` variable.
     pub fn resource(&self, ix: ResourceIx, needs: Needs) -> Value {
-        let r = self.estate.resource(ix);
-        let mut entries: Vec<(&str, Value)> = Vec::new();
-        let text = |s: &str| Value::from(s);
-        for &field in RESOURCE_FIELDS {
-            if !needs.resource(field) {
-                continue;
-            }
-            let value = match field {
-                "id" => text(&r.id),
-                "name" => text(r.label()),
-                "kind" => text(&r.kind),
-                "provider" => text(&r.provider),
-                "account" => text(r.account.as_deref().unwrap_or("")),
-                "region" => text(r.region.as_deref().unwrap_or("")),
-                "tags" => {
-                    let tags: std::collections::HashMap<String, Value> = r
-                        .tags
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
-                        .collect();
-                    Value::from(tags)
-                }
-                "attributes" => {
-                    let attributes: std::collections::HashMap<String, Value> = r
-                        .attributes
-                        .iter()
-                        .map(|(k, v)| (k.clone(), from_json(v)))
-                        .collect();
-                    Value::from(attributes)
-                }
-                "placement" => text(r.placement.type_name()),
-                // Only zones a placement names: none for `unpinned`, whose zone nobody chose
-                // (`graph.region_zones` holds the zones any of which takes it down).
-                "zones" => string_list(r.placement.zones()),
-                "zone_names" => string_list(
-                    r.placement
-                        .zones()
-                        .iter()
-                        .filter_map(|z| self.zone_names.get(z)),
-                ),
-                "control_plane_region" => match &r.placement {
-                    Placement::Global {
-                        control_plane_region: Some(region),
-                    } => text(region),
-                    _ => text(""),
-                },
-                "critical" => Value::Bool(self.is_critical(ix)),
-                "serves_critical" => Value::Bool(self.analysis.critical_scope[ix.index()]),
-                _ => unreachable!("every resource field is handled"),
-            };
-            entries.push((field, value));
-        }
+        let entries = RESOURCE_FIELDS
+            .iter()
+            .filter(|field| needs.resource(field))
+            .map(|&field| (field, self.resource_field(ix, field)))
+            .collect();
         map(entries)
+    }
+
+    /// One field of the `resource` variable.
+    pub fn resource_field(&self, ix: ResourceIx, field: &str) -> Value {
+        let r = self.estate.resource(ix);
+        let text = |s: &str| Value::from(s);
+        match field {
+            "id" => text(&r.id),
+            "name" => text(r.label()),
+            "kind" => text(&r.kind),
+            "provider" => text(&r.provider),
+            "account" => text(r.account.as_deref().unwrap_or("")),
+            "region" => text(r.region.as_deref().unwrap_or("")),
+            "tags" => {
+                let tags: std::collections::HashMap<String, Value> = r
+                    .tags
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                    .collect();
+                Value::from(tags)
+            }
+            "attributes" => {
+                let attributes: std::collections::HashMap<String, Value> = r
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| (k.clone(), from_json(v)))
+                    .collect();
+                Value::from(attributes)
+            }
+            "placement" => text(r.placement.type_name()),
+            // Only zones a placement names: none for `unpinned`, whose zone nobody chose
+            // (`graph.region_zones` holds the zones any of which takes it down).
+            "zones" => string_list(r.placement.zones()),
+            "zone_names" => string_list(
+                r.placement
+                    .zones()
+                    .iter()
+                    .filter_map(|z| self.zone_names.get(z)),
+            ),
+            "control_plane_region" => match &r.placement {
+                Placement::Global {
+                    control_plane_region: Some(region),
+                } => text(region),
+                _ => text(""),
+            },
+            "critical" => Value::Bool(self.is_critical(ix)),
+            "serves_critical" => Value::Bool(self.analysis.critical_scope[ix.index()]),
+            _ => unreachable!("every resource field is handled"),
+        }
     }
 
     /// The `graph` variable.
     pub fn graph(&self, ix: ResourceIx, needs: Needs) -> Value {
-        let estate = self.estate;
-        let mut entries: Vec<(&str, Value)> = Vec::new();
-        for &field in GRAPH_FIELDS {
-            if !needs.graph(field) {
-                continue;
-            }
-            let value = match field {
-                "requirements" => Value::List(std::sync::Arc::new(
-                    estate.group_ixs(ix).map(|g| self.group(g, needs)).collect(),
-                )),
-                "target_zones" => string_list(self.target_zones(ix)),
-                "dependents" => Value::Int(estate.dependents(ix).count() as i64),
-                "dependent_zones" => {
-                    let zones: BTreeSet<&str> = estate
-                        .dependents(ix)
-                        .flat_map(|(d, _)| self.zones_of(d).iter().map(ZoneId::as_str))
-                        .collect();
-                    string_list(zones)
-                }
-                "dependent_kinds" => {
-                    let kinds: BTreeSet<&str> = estate
-                        .dependents(ix)
-                        .map(|(d, _)| estate.resource(d).kind.as_str())
-                        .collect();
-                    string_list(kinds)
-                }
-                "region_zones" => string_list(
-                    estate
-                        .resource(ix)
-                        .region
-                        .as_ref()
-                        .and_then(|r| self.region_zones.get(r))
-                        .map_or(&[][..], Vec::as_slice),
-                ),
-                "lethal_zones" => self.lethal(ix, DomainKind::Zone),
-                "lethal_regions" => self.lethal(ix, DomainKind::Region),
-                "lethal_providers" => self.lethal(ix, DomainKind::Provider),
-                "control_planes" => match &self.control_planes {
-                    Some(sets) => string_list(
-                        sets[ix.index()]
-                            .iter()
-                            .map(|&i| self.control_plane_names[i as usize].as_str()),
-                    ),
-                    None => string_list(Vec::<String>::new()),
-                },
-                _ => unreachable!("every graph field is handled"),
-            };
-            entries.push((field, value));
-        }
+        let entries = GRAPH_FIELDS
+            .iter()
+            .filter(|field| needs.graph(field))
+            .map(|&field| (field, self.graph_field(ix, field, needs)))
+            .collect();
         map(entries)
+    }
+
+    /// One field of the `graph` variable (`needs` says which fields its groups carry).
+    pub fn graph_field(&self, ix: ResourceIx, field: &str, needs: Needs) -> Value {
+        let estate = self.estate;
+        match field {
+            "requirements" => Value::List(std::sync::Arc::new(
+                estate.group_ixs(ix).map(|g| self.group(g, needs)).collect(),
+            )),
+            "target_zones" => string_list(self.target_zones(ix)),
+            "dependents" => Value::Int(estate.dependents(ix).count() as i64),
+            "dependent_zones" => {
+                let zones: BTreeSet<&str> = estate
+                    .dependents(ix)
+                    .flat_map(|(d, _)| self.zones_of(d).iter().map(ZoneId::as_str))
+                    .collect();
+                string_list(zones)
+            }
+            "dependent_kinds" => {
+                let kinds: BTreeSet<&str> = estate
+                    .dependents(ix)
+                    .map(|(d, _)| estate.resource(d).kind.as_str())
+                    .collect();
+                string_list(kinds)
+            }
+            "region_zones" => string_list(
+                estate
+                    .resource(ix)
+                    .region
+                    .as_ref()
+                    .and_then(|r| self.region_zones.get(r))
+                    .map_or(&[][..], Vec::as_slice),
+            ),
+            "lethal_zones" => self.lethal(ix, DomainKind::Zone),
+            "lethal_regions" => self.lethal(ix, DomainKind::Region),
+            "lethal_providers" => self.lethal(ix, DomainKind::Provider),
+            "control_planes" => match &self.control_planes {
+                Some(sets) => string_list(
+                    sets[ix.index()]
+                        .iter()
+                        .map(|&i| self.control_plane_names[i as usize].as_str()),
+                ),
+                None => string_list(Vec::<String>::new()),
+            },
+            _ => unreachable!("every graph field is handled"),
+        }
     }
 
     fn lethal(&self, ix: ResourceIx, kind: DomainKind) -> Value {
@@ -440,74 +547,72 @@ impl<'a> FactBase<'a> {
     }
 
     fn group(&self, g: GroupIx, needs: Needs) -> Value {
+        let entries = GROUP_FIELDS
+            .iter()
+            .filter(|field| needs.group(field))
+            .map(|&field| (field, self.group_field(g, field)))
+            .collect();
+        map(entries)
+    }
+
+    /// One field of an element of `graph.requirements`.
+    pub fn group_field(&self, g: GroupIx, field: &str) -> Value {
         let estate = self.estate;
         let group = &estate.groups[g.index()];
-        let mut entries: Vec<(&str, Value)> = Vec::with_capacity(GROUP_FIELDS.len());
-        if needs.group("label") {
-            entries.push(("label", Value::from(group.label.as_deref().unwrap_or(""))));
+        match field {
+            "label" => Value::from(group.label.as_deref().unwrap_or("")),
+            "min" => Value::Int(group.quorum.into()),
+            "size" => Value::Int(group.members.len() as i64),
+            "requires" => Value::Bool(group.is_requires),
+            "members" => string_list(
+                group
+                    .members
+                    .iter()
+                    .map(|&m| estate.resource(m).id.as_str()),
+            ),
+            "kinds" => {
+                let kinds: BTreeSet<&str> = group
+                    .members
+                    .iter()
+                    .map(|&m| estate.resource(m).kind.as_str())
+                    .collect();
+                string_list(kinds)
+            }
+            "zones" => {
+                let zones: BTreeSet<&str> = group
+                    .members
+                    .iter()
+                    .flat_map(|&m| self.zones_of(m).iter().map(ZoneId::as_str))
+                    .collect();
+                string_list(zones)
+            }
+            "max_zone_loss" => Value::Int(self.worst_zone(g).map_or(0, |(n, _)| n)),
+            "worst_zone" => Value::from(self.worst_zone(g).map_or("", |(_, id)| id)),
+            _ => unreachable!("every group field is handled"),
         }
-        if needs.group("min") {
-            entries.push(("min", Value::Int(group.quorum.into())));
-        }
-        if needs.group("size") {
-            entries.push(("size", Value::Int(group.members.len() as i64)));
-        }
-        if needs.group("requires") {
-            entries.push(("requires", Value::Bool(group.is_requires)));
-        }
-        if needs.group("members") {
-            entries.push((
-                "members",
-                string_list(
-                    group
-                        .members
-                        .iter()
-                        .map(|&m| estate.resource(m).id.as_str()),
-                ),
-            ));
-        }
-        if needs.group("kinds") {
-            let kinds: BTreeSet<&str> = group
-                .members
-                .iter()
-                .map(|&m| estate.resource(m).kind.as_str())
-                .collect();
-            entries.push(("kinds", string_list(kinds)));
-        }
-        if needs.group("zones") {
-            let zones: BTreeSet<&str> = group
-                .members
-                .iter()
-                .flat_map(|&m| self.zones_of(m).iter().map(ZoneId::as_str))
-                .collect();
-            entries.push(("zones", string_list(zones)));
-        }
-        if needs.group("max_zone_loss") || needs.group("worst_zone") {
-            // How many members each zone takes down, from the exact kill sets (a handful of
-            // zones: a small vector beats a map).
-            let mut losses: Vec<(DomainIx, i64)> = Vec::new();
-            for &m in &group.members {
-                for &d in &self.analysis.domain_sets[m.index()] {
-                    if estate.domain(d).kind == DomainKind::Zone {
-                        match losses.iter_mut().find(|(z, _)| *z == d) {
-                            Some((_, n)) => *n += 1,
-                            None => losses.push((d, 1)),
-                        }
+    }
+
+    /// The zone that takes most members of group `g` down, from the exact kill sets, and
+    /// how many (ties: the first zone id).
+    fn worst_zone(&self, g: GroupIx) -> Option<(i64, &str)> {
+        let estate = self.estate;
+        // A handful of zones: a small vector beats a map.
+        let mut losses: Vec<(DomainIx, i64)> = Vec::new();
+        for &m in &estate.groups[g.index()].members {
+            for &d in &self.analysis.domain_sets[m.index()] {
+                if estate.domain(d).kind == DomainKind::Zone {
+                    match losses.iter_mut().find(|(z, _)| *z == d) {
+                        Some((_, n)) => *n += 1,
+                        None => losses.push((d, 1)),
                     }
                 }
             }
-            // The zone that takes most members (ties: the first zone id).
-            let worst = losses
-                .iter()
-                .map(|&(d, n)| (n, std::cmp::Reverse(estate.domain(d).id.as_str())))
-                .max();
-            entries.push(("max_zone_loss", Value::Int(worst.map_or(0, |(n, _)| n))));
-            entries.push((
-                "worst_zone",
-                Value::from(worst.map_or("", |(_, std::cmp::Reverse(id))| id)),
-            ));
         }
-        map(entries)
+        losses
+            .iter()
+            .map(|&(d, n)| (n, std::cmp::Reverse(estate.domain(d).id.as_str())))
+            .max()
+            .map(|(n, std::cmp::Reverse(id))| (n, id))
     }
 
     /// Zones of what `ix` requires, looking through members with no zones of their own.
@@ -609,5 +714,15 @@ mod tests {
         let groups = Needs::of("graph.requirements.exists(g, g.min > 1 && g.max_zone_loss > 0)");
         assert!(groups.group("min") && groups.group("max_zone_loss"));
         assert!(!groups.group("members") && !groups.group("min_x"));
+        assert!(!groups.whole());
+        for whole in [
+            "graph.requirements.exists(g, g == graph.requirements[0])",
+            "graph.requirements.exists(g, size(g) > 3)",
+            "graph.requirements.exists(g, g.min > 1 && 'label' in g)",
+            "size(graph.requirements) > 1",
+        ] {
+            assert!(Needs::of(whole).whole(), "{whole}");
+        }
+        assert!(!Needs::of("graph.requirements.exists(g, g.label == 'g, x' && g.min > 1)").whole());
     }
 }

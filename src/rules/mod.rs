@@ -9,6 +9,7 @@
 pub mod cel_expr;
 pub mod engine;
 pub mod facts;
+mod lazy;
 pub mod load;
 pub mod produce;
 pub mod third_party;
