@@ -3,12 +3,15 @@
 #
 #   scripts/bench.sh                  # 10k, 100k and 1M resources, best of 3 runs each
 #   BENCH_SIZES="100000" BENCH_RUNS=1 scripts/bench.sh
+#   BENCH_CRAWL=0 scripts/bench.sh    # without the crawl rows
 #
 # Builds the release binary, generates the estates once per size and seed (cached under
 # $BENCH_CACHE, default target/bench-estates), and prints one row per size and command: the
 # best wall time of $BENCH_RUNS runs and that run's peak resident memory, both read from
-# `/usr/bin/time -v`. The machine it ran on is printed first. docs/PERFORMANCE.md explains
-# the figures.
+# `/usr/bin/time -v`. When moto is installed (python3 -m pip install 'moto[server]'), it
+# also crawls a moto server seeded with 2,112 resources over three regions
+# (tests/fixtures/aws/seed_scale.py) at --concurrency 1 and at the default. The machine it
+# ran on is printed first. docs/PERFORMANCE.md explains the figures.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -27,7 +30,8 @@ fi
 cargo build --release --locked --quiet
 mkdir -p "$CACHE"
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+MOTO_PID=""
+trap '[ -n "$MOTO_PID" ] && kill "$MOTO_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)," \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
@@ -97,3 +101,23 @@ for size in $SIZES; do
     measure "$size" "diff (two reports)" \
         "$BIN" diff "$WORK/old.json" "$WORK/new.json" --format json --output "$WORK/out/diff.json"
 done
+
+# The crawl against a local moto server, when moto is installed.
+if [ "${BENCH_CRAWL:-1}" != 0 ] && python3 -c 'import moto.server' 2>/dev/null; then
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    python3 -m moto.server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+    MOTO_PID=$!
+    url=http://127.0.0.1:$port
+    until python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/moto-api/')" "$url" 2>/dev/null; do
+        sleep 0.2
+    done
+    python3 tests/fixtures/aws/seed_scale.py "$url" >/dev/null
+    export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
+    export AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
+    crawl=("$BIN" crawl aws --endpoint-url "$url" --region ap-northeast-1 --region us-east-1
+        --region eu-west-1 --output "$WORK/out/snapshot.json")
+    measure 2112 "crawl aws (moto) --concurrency 1" "${crawl[@]}" --concurrency 1
+    measure 2112 "crawl aws (moto), default" "${crawl[@]}"
+elif [ "${BENCH_CRAWL:-1}" != 0 ]; then
+    echo "(no crawl rows: moto is not installed; python3 -m pip install 'moto[server]')"
+fi
