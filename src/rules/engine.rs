@@ -256,6 +256,46 @@ fn run_resource_rules(
     }
 }
 
+/// The finding of resource rule `rule` on `ix`, its templates rendered with the facts they
+/// read (`needs`) and the critical services the resource serves.
+fn emit_resource_finding(
+    rule: &Rule,
+    needs: Needs,
+    ix: ResourceIx,
+    estate: &Estate,
+    facts: &FactBase,
+    sink: &mut Sink,
+) {
+    let resource = estate.resource(ix);
+    let services = facts.services(ix);
+    let context = findings::context(vec![
+        ("resource", facts.resource(ix, needs)),
+        ("graph", facts.graph(ix, needs)),
+        ("services", string_list(facts.service_names(&services))),
+    ]);
+    let domains = resource
+        .placement
+        .zones()
+        .iter()
+        .filter_map(|z| estate.find_domain(DomainKind::Zone, z.as_str()))
+        .map(|d| estate.domain(d).to_ref())
+        .collect();
+    sink.emit(
+        rule,
+        Draft {
+            key: &[&resource.id],
+            severity: rule.severity,
+            resources: vec![resource.id.clone()],
+            domains,
+            services: facts.service_ids(&services),
+            provider: resource.provider.clone(),
+            region: resource.region.clone(),
+            path: Vec::new(),
+        },
+        &context,
+    );
+}
+
 /// Evaluate the resource rules on the resources of `range`: their findings, their errors (at
 /// most [`ERRORS_PER_RULE`] per rule) and the count of errors per rule.
 fn evaluate_range(
@@ -320,34 +360,7 @@ fn evaluate_range(
             match verdict {
                 Ok(false) => {}
                 Ok(true) => {
-                    let services = facts.services(ix);
-                    let full = full_needs[i];
-                    let context = findings::context(vec![
-                        ("resource", facts.resource(ix, full)),
-                        ("graph", facts.graph(ix, full)),
-                        ("services", string_list(facts.service_names(&services))),
-                    ]);
-                    let domains = resource
-                        .placement
-                        .zones()
-                        .iter()
-                        .filter_map(|z| estate.find_domain(DomainKind::Zone, z.as_str()))
-                        .map(|d| estate.domain(d).to_ref())
-                        .collect();
-                    sink.emit(
-                        rule,
-                        Draft {
-                            key: &[&resource.id],
-                            severity: rule.severity,
-                            resources: vec![resource.id.clone()],
-                            domains,
-                            services: facts.service_ids(&services),
-                            provider: resource.provider.clone(),
-                            region: resource.region.clone(),
-                            path: Vec::new(),
-                        },
-                        &context,
-                    );
+                    emit_resource_finding(rule, full_needs[i], ix, estate, facts, &mut sink)
                 }
                 Err(message) => {
                     error_counts[i] += 1;
