@@ -4,10 +4,11 @@
 #   scripts/bench.sh                  # 10k, 100k and 1M resources, best of 3 runs each
 #   BENCH_SIZES="100000" BENCH_RUNS=1 scripts/bench.sh
 #   BENCH_CRAWL=0 scripts/bench.sh    # without the crawl rows
+#   BENCH_BIN=/path/to/linchpin scripts/bench.sh   # time that binary, build nothing
 #
 # Builds the release binary, generates the estates once per size and seed (cached under
 # $BENCH_CACHE, default target/bench-estates), and prints one row per size and command: the
-# best wall time of $BENCH_RUNS runs and that run's peak resident memory, both read from
+# best wall time of $BENCH_RUNS runs and that run's CPU time and peak resident memory, read from
 # `/usr/bin/time -v`. When moto is installed (python3 -m pip install 'moto[server]'), it
 # also crawls a moto server seeded with 2,112 resources over three regions
 # (tests/fixtures/aws/seed_scale.py) at --concurrency 1 and at the default. The machine it
@@ -19,7 +20,7 @@ SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
 RUNS=${BENCH_RUNS:-3}
 TARGET=${CARGO_TARGET_DIR:-target}
 CACHE=${BENCH_CACHE:-$TARGET/bench-estates}
-BIN=$TARGET/release/linchpin
+BIN=${BENCH_BIN:-$TARGET/release/linchpin}
 TIME=/usr/bin/time
 
 if [ ! -x "$TIME" ]; then
@@ -27,7 +28,9 @@ if [ ! -x "$TIME" ]; then
     exit 2
 fi
 
-cargo build --release --locked --quiet
+if [ -z "${BENCH_BIN:-}" ]; then
+    cargo build --release --locked --quiet
+fi
 mkdir -p "$CACHE"
 WORK=$(mktemp -d)
 MOTO_PID=""
@@ -37,7 +40,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 104857
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "binary:  $("$BIN" --version), best of $RUNS run(s)"
 echo
-printf '%-10s %-34s %10s %12s\n' resources command "wall (s)" "peak RSS"
+printf '%-10s %-34s %10s %9s %12s\n' resources command "wall (s)" "cpu (s)" "peak RSS"
 
 # estate SIZE SEED: the cached snapshot's path, generating it first if needed.
 estate() {
@@ -50,12 +53,12 @@ estate() {
 }
 
 # measure SIZE LABEL COMMAND...: run the command $RUNS times (from a clean output
-# directory), print the best wall time and that run's peak RSS. Exit codes 0 and 1 (findings
+# directory), print the best wall time and that run's CPU time (user + system) and peak RSS. Exit codes 0 and 1 (findings
 # at the failing severity) both count as a run; anything else stops the benchmark.
 measure() {
     local size=$1 label=$2
     shift 2
-    local best="" best_rss=""
+    local best="" best_cpu="" best_rss=""
     for _ in $(seq "$RUNS"); do
         rm -rf "$WORK/out" && mkdir -p "$WORK/out"
         local status=0
@@ -65,18 +68,20 @@ measure() {
             cat "$WORK/stderr" >&2
             exit 1
         fi
-        local wall rss
+        local wall cpu rss
         wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
             n = split($2, p, ":"); s = 0
             for (i = 1; i <= n; i++) s = s * 60 + p[i]
             printf "%.2f", s }' "$WORK/time")
+        cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$WORK/time")
         rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time")
         if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
             best=$wall
+            best_cpu=$cpu
             best_rss=$rss
         fi
     done
-    printf '%-10s %-34s %10s %9s MiB\n' "$size" "$label" "$best" "$((best_rss / 1024))"
+    printf '%-10s %-34s %10s %9s %8s MiB\n' "$size" "$label" "$best" "$best_cpu" "$((best_rss / 1024))"
 }
 
 for size in $SIZES; do
