@@ -35,8 +35,7 @@ const LOGICAL_LOCATION_LIMIT: usize = 100;
 const DESCRIPTION_LIMIT: usize = 1024;
 
 pub(super) fn audit(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &log(report))?;
-    out.write_all(b"\n")
+    super::write_json(&log(report), out)
 }
 
 /// The whole SARIF log for a report.

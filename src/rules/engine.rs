@@ -280,20 +280,10 @@ fn emit_resource_finding(
         .filter_map(|z| estate.find_domain(DomainKind::Zone, z.as_str()))
         .map(|d| estate.domain(d).to_ref())
         .collect();
-    sink.emit(
-        rule,
-        Draft {
-            key: &[&resource.id],
-            severity: rule.severity,
-            resources: vec![resource.id.clone()],
-            domains,
-            services: facts.service_ids(&services),
-            provider: resource.provider.clone(),
-            region: resource.region.clone(),
-            path: Vec::new(),
-        },
-        &context,
-    );
+    let services = facts.service_ids(&services);
+    let key = [resource.id.as_str()];
+    let draft = Draft::of_resource(rule, &key, resource, domains, services);
+    sink.emit(rule, draft, &context);
 }
 
 /// Evaluate the resource rules on the resources of `range`: their findings, their errors (at

@@ -9,8 +9,8 @@ use crate::analysis::impact::{self, FunctionFacts, money_text};
 use crate::analysis::{Analysis, Concentration, Explainer, Population, Share, UNPINNED_BUCKET};
 use crate::graph::{DomainIx, Estate, ResourceIx};
 use crate::model::{
-    CoverageStatus, DomainKind, DomainRef, Finding, Money, PathStep, Placement, RuleError,
-    Severity, StepCause, fingerprint,
+    CoverageStatus, DomainKind, DomainRef, Finding, Money, PathStep, Placement, Resource,
+    RuleError, Severity, StepCause, fingerprint,
 };
 use crate::rules::cel_expr::string_list;
 use crate::rules::{
@@ -36,6 +36,29 @@ pub struct Draft<'a> {
     pub provider: String,
     pub region: Option<String>,
     pub path: Vec<PathStep>,
+}
+
+impl<'a> Draft<'a> {
+    /// A finding about one resource, keyed by its id, at the rule's severity.
+    /// `key` is `&[&resource.id]`, passed in because the draft borrows it.
+    pub fn of_resource(
+        rule: &Rule,
+        key: &'a [&'a str],
+        resource: &Resource,
+        domains: Vec<DomainRef>,
+        services: Vec<String>,
+    ) -> Self {
+        Draft {
+            key,
+            severity: rule.severity,
+            resources: vec![resource.id.clone()],
+            domains,
+            services,
+            provider: resource.provider.clone(),
+            region: resource.region.clone(),
+            path: Vec::new(),
+        }
+    }
 }
 
 impl Sink {
@@ -639,20 +662,11 @@ pub fn n_minus_one_findings(
             ("zone", text(&zone_name)),
             ("services", string_list(facts.service_names(&services))),
         ]);
-        sink.emit(
-            rule,
-            Draft {
-                key: &[&resource.id],
-                severity: rule.severity,
-                resources: vec![resource.id.clone()],
-                domains: vec![estate.domain(zone).to_ref()],
-                services: facts.service_ids(&services),
-                provider: resource.provider.clone(),
-                region: resource.region.clone(),
-                path: Vec::new(),
-            },
-            &context,
-        );
+        let domains = vec![estate.domain(zone).to_ref()];
+        let services = facts.service_ids(&services);
+        let key = [resource.id.as_str()];
+        let draft = Draft::of_resource(rule, &key, resource, domains, services);
+        sink.emit(rule, draft, &context);
     }
 }
 
@@ -675,20 +689,9 @@ pub fn placement_findings(estate: &Estate, facts: &FactBase, rule: &Rule, sink: 
             ),
             ("falls_with", text(falls_with)),
         ]);
-        sink.emit(
-            rule,
-            Draft {
-                key: &[&resource.id],
-                severity: rule.severity,
-                resources: vec![resource.id.clone()],
-                domains: Vec::new(),
-                services: Vec::new(),
-                provider: resource.provider.clone(),
-                region: resource.region.clone(),
-                path: Vec::new(),
-            },
-            &context,
-        );
+        let key = [resource.id.as_str()];
+        let draft = Draft::of_resource(rule, &key, resource, Vec::new(), Vec::new());
+        sink.emit(rule, draft, &context);
     }
 }
 
