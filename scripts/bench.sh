@@ -53,8 +53,9 @@ estate() {
 }
 
 # measure SIZE LABEL COMMAND...: run the command $RUNS times (from a clean output
-# directory), print the best wall time and that run's CPU time (user + system) and peak RSS. Exit codes 0 and 1 (findings
-# at the failing severity) both count as a run; anything else stops the benchmark.
+# directory), print the best wall time and that run's CPU time (user + system) and peak RSS.
+# Exit codes 0 and 1 (findings at the failing severity) both count as a run; anything else
+# stops the benchmark.
 measure() {
     local size=$1 label=$2
     shift 2
