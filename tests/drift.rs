@@ -204,6 +204,52 @@ fn fail_on_new_needs_a_baseline_and_a_bad_baseline_is_an_input_error() {
     );
 }
 
+/// Each way a report can be wrong gets its own message naming the file, and the place where
+/// there is one; both reports are read at once, and the first named is the one reported.
+#[test]
+fn a_bad_report_is_named_by_file_place_and_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = audit_json(dir.path(), "good.json", &["--demo"]);
+    let mut wrong_type = read_json(&good);
+    wrong_type["findings"][0]["severity"] = Value::from(7);
+    let mut no_schema = read_json(&good);
+    no_schema.as_object_mut().unwrap().remove("schema");
+    let cases = [
+        (
+            "trailing.json",
+            format!("{}\n{{}}", read_json(&good)),
+            "not JSON",
+        ),
+        ("noschema.json", no_schema.to_string(), "no `schema` field"),
+        (
+            "wrongtype.json",
+            serde_json::to_string_pretty(&wrong_type).unwrap(),
+            "at `findings[0].severity`",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let bad = dir.path().join(name);
+        std::fs::write(&bad, text).unwrap();
+        for args in [[&bad, &good], [&good, &bad]] {
+            let out = run(&["diff", args[0].to_str().unwrap(), args[1].to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(2), "{name}");
+            let message = stderr(&out);
+            assert!(
+                message.contains(name) && message.contains(expected),
+                "{name}: {message}"
+            );
+            assert!(out.stdout.is_empty(), "{name}");
+        }
+    }
+    let out = run(&["diff", "missing-old.json", "missing-new.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("missing-old.json"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn diff_shows_findings_scores_concentration_and_cut_sets_that_moved() {
     let dir = tempfile::tempdir().unwrap();

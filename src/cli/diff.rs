@@ -44,14 +44,32 @@ enum DiffFormat {
 }
 
 pub fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
-    let old = drift::load_report(&args.old)?;
-    let new = drift::load_report(&args.new)?;
+    let started = std::time::Instant::now();
+    // The two reports are read side by side: each is a whole-file parse, and there are two
+    // cores.
+    let (old, new) = std::thread::scope(|scope| {
+        let old = scope.spawn(|| drift::load_report(&args.old));
+        let new = drift::load_report(&args.new);
+        (old.join(), new)
+    });
+    let old = old.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    let new = new?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "reports read"
+    );
+    let started = std::time::Instant::now();
     let result = drift::compare(
-        &old,
-        &new,
+        old,
+        new,
         &args.old.display().to_string(),
         &args.new.display().to_string(),
     );
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "compared"
+    );
+    let started = std::time::Instant::now();
     super::output::write_output(args.output.as_deref(), |out| match args.format {
         DiffFormat::Text => result.write_text(out, false),
         DiffFormat::Json => result.write_json(out),
@@ -61,6 +79,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
         Some(path) => format!("cannot write {}", path.display()),
         None => "cannot write to stdout".to_string(),
     })?;
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "written");
     if let FailOn::AtOrAbove(severity) = args.fail_on_new {
         let count = result.new_at_or_above(severity);
         if count > 0 {

@@ -27,36 +27,58 @@ pub fn load_report(path: &Path) -> Result<AuditReport, ReportError> {
     };
     let text = std::fs::read_to_string(path)
         .map_err(|err| error(None, format!("cannot read the report: {err}")))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|err| error(Some((err.line(), err.column())), format!("not JSON: {err}")))?;
+    // The common case, a well-formed report, is read in one typed pass. Only a file that
+    // fails it is read again, slowly, to say exactly what is wrong with it.
+    match serde_json::from_str::<AuditReport>(&text) {
+        Ok(report) if report.schema == REPORT_SCHEMA => Ok(report),
+        Ok(report) => Err(error(None, wrong_schema(&report.schema))),
+        Err(err) => Err(explain(&text, err, error)),
+    }
+}
+
+fn wrong_schema(schema: &str) -> String {
+    format!(
+        "`schema` is `{schema}`; expected `{REPORT_SCHEMA}` (a report of `linchpin audit --format json`)"
+    )
+}
+
+/// What is wrong with a report that does not read as one: not JSON, the wrong `schema`, or
+/// the place and problem of the first field that does not fit.
+fn explain(
+    text: &str,
+    typed: serde_json::Error,
+    error: impl Fn(Option<(usize, usize)>, String) -> ReportError,
+) -> ReportError {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(err) => return error(Some((err.line(), err.column())), format!("not JSON: {err}")),
+    };
     match value.get("schema").and_then(|s| s.as_str()) {
         Some(REPORT_SCHEMA) => {}
-        Some(other) => {
-            return Err(error(
-                None,
-                format!(
-                    "`schema` is `{other}`; expected `{REPORT_SCHEMA}` (a report of `linchpin audit --format json`)"
-                ),
-            ));
-        }
+        Some(other) => return error(None, wrong_schema(other)),
         None => {
-            return Err(error(
+            return error(
                 None,
                 format!(
                     "no `schema` field; expected a `{REPORT_SCHEMA}` report of `linchpin audit --format json`"
                 ),
-            ));
+            );
         }
     }
-    let mut deserializer = serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        error(
-            Some((inner.line(), inner.column())),
-            format!("at `{path}`: {inner}"),
-        )
-    })
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, AuditReport>(&mut deserializer) {
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            error(
+                Some((inner.line(), inner.column())),
+                format!("at `{path}`: {inner}"),
+            )
+        }
+        // The path-tracking pass agrees with the typed one in practice; should it not, the
+        // typed pass's own error still names the place.
+        Ok(_) => error(Some((typed.line(), typed.column())), typed.to_string()),
+    }
 }
 
 /// Mark each finding of `report` new or unchanged against `baseline`, and list the fixed ones.

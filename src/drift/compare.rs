@@ -1,7 +1,9 @@
 //! Comparing two audit reports: findings new, fixed and changed, and the scores,
 //! concentration and cut sets that moved; written as JSON, Markdown or plain text.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::{self, Write};
 
 use schemars::JsonSchema;
@@ -87,23 +89,28 @@ const HHI_EPSILON: f64 = 0.5;
 /// Share moves smaller than this (0–1) are rounding.
 const SHARE_EPSILON: f64 = 0.0005;
 
-/// Compare two reports.
-pub fn compare(old: &AuditReport, new: &AuditReport, old_name: &str, new_name: &str) -> Diff {
-    let findings = FindingChanges::between(old, new);
+/// Compare two reports. The findings are moved into the diff, not copied: a diff of two
+/// large reports holds most of their findings.
+pub fn compare(old: AuditReport, new: AuditReport, old_name: &str, new_name: &str) -> Diff {
+    let scores = score_changes(&old, &new);
+    let concentration = concentration_changes(&old, &new);
+    let cut_sets = cut_set_changes(&old, &new);
+    let (resources_before, resources_after) = (old.estate.resources, new.estate.resources);
+    let findings = FindingChanges::between(old.findings, new.findings);
     Diff {
         schema: DIFF_SCHEMA.into(),
         tool: Tool::current(),
         old: old_name.to_string(),
         new: new_name.to_string(),
-        resources_before: old.estate.resources,
-        resources_after: new.estate.resources,
+        resources_before,
+        resources_after,
         new_findings: findings.new,
         fixed_findings: findings.fixed,
         changed_findings: findings.changed,
         unchanged_findings: findings.unchanged,
-        scores: score_changes(old, new),
-        concentration: concentration_changes(old, new),
-        cut_sets: cut_set_changes(old, new),
+        scores,
+        concentration,
+        cut_sets,
     }
 }
 
@@ -115,50 +122,65 @@ struct FindingChanges {
     unchanged: usize,
 }
 
+/// Where a finding of the new report stands against the old one.
+enum Match {
+    New,
+    Unchanged,
+    Changed(ChangedFinding),
+}
+
 impl FindingChanges {
     /// Sort the findings of `new` into new, changed and unchanged, and those of `old` gone
     /// from `new` into fixed.
-    fn between(old: &AuditReport, new: &AuditReport) -> FindingChanges {
-        let before: HashMap<&str, &Finding> =
-            old.findings.iter().map(|f| (f.id.as_str(), f)).collect();
-        let after: HashMap<&str, &Finding> =
-            new.findings.iter().map(|f| (f.id.as_str(), f)).collect();
-        let mut new_findings = Vec::new();
-        let mut changed_findings = Vec::new();
-        let mut unchanged_findings = 0;
-        for f in &new.findings {
-            match before.get(f.id.as_str()) {
-                None => new_findings.push(f.clone()),
-                Some(b) => {
-                    if b.severity != f.severity || b.suppressed.is_some() != f.suppressed.is_some()
-                    {
-                        changed_findings.push(ChangedFinding {
-                            id: f.id.clone(),
-                            rule: f.rule.clone(),
-                            resources: f.resources.clone(),
-                            severity_before: b.severity,
-                            severity_after: f.severity,
-                            suppressed_before: b.suppressed.is_some(),
-                            suppressed_after: f.suppressed.is_some(),
-                        });
-                    } else {
-                        unchanged_findings += 1;
-                    }
-                }
+    fn between(old: Vec<Finding>, new: Vec<Finding>) -> FindingChanges {
+        let (matches, gone) = {
+            let before: FxHashMap<&str, &Finding> =
+                old.iter().map(|f| (f.id.as_str(), f)).collect();
+            let after: FxHashSet<&str> = new.iter().map(|f| f.id.as_str()).collect();
+            let matches: Vec<Match> = new
+                .iter()
+                .map(|f| match before.get(f.id.as_str()) {
+                    None => Match::New,
+                    Some(b) => Self::changed(b, f).map_or(Match::Unchanged, Match::Changed),
+                })
+                .collect();
+            let gone: Vec<bool> = old.iter().map(|f| !after.contains(f.id.as_str())).collect();
+            (matches, gone)
+        };
+        let mut changes = FindingChanges {
+            new: Vec::new(),
+            fixed: Vec::new(),
+            changed: Vec::new(),
+            unchanged: 0,
+        };
+        for (f, m) in new.into_iter().zip(matches) {
+            match m {
+                Match::New => changes.new.push(f),
+                Match::Unchanged => changes.unchanged += 1,
+                Match::Changed(c) => changes.changed.push(c),
             }
         }
-        let fixed_findings = old
-            .findings
-            .iter()
-            .filter(|f| !after.contains_key(f.id.as_str()))
-            .map(FixedFinding::from)
+        changes.fixed = old
+            .into_iter()
+            .zip(gone)
+            .filter_map(|(f, gone)| gone.then(|| FixedFinding::from(f)))
             .collect();
-        FindingChanges {
-            new: new_findings,
-            fixed: fixed_findings,
-            changed: changed_findings,
-            unchanged: unchanged_findings,
-        }
+        changes
+    }
+
+    /// `after` as a change from `before`, when its severity or suppression moved.
+    fn changed(before: &Finding, after: &Finding) -> Option<ChangedFinding> {
+        (before.severity != after.severity
+            || before.suppressed.is_some() != after.suppressed.is_some())
+        .then(|| ChangedFinding {
+            id: after.id.clone(),
+            rule: after.rule.clone(),
+            resources: after.resources.clone(),
+            severity_before: before.severity,
+            severity_after: after.severity,
+            suppressed_before: before.suppressed.is_some(),
+            suppressed_after: after.suppressed.is_some(),
+        })
     }
 }
 
@@ -314,8 +336,7 @@ impl Diff {
     }
 
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self)?;
-        out.write_all(b"\n")
+        crate::report::write_json(self, out)
     }
 
     /// The diff as Markdown (`markdown`) or plain text (otherwise): one section per kind of

@@ -49,6 +49,19 @@ impl From<&Finding> for FixedFinding {
     }
 }
 
+impl From<Finding> for FixedFinding {
+    fn from(f: Finding) -> Self {
+        FixedFinding {
+            id: f.id,
+            rule: f.rule,
+            title: f.title,
+            severity: f.severity,
+            resources: f.resources,
+            message: f.message,
+        }
+    }
+}
+
 /// How the report compares with `--baseline`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Baseline {

@@ -695,7 +695,7 @@ fn impact_totals(down: &[CriticalDown]) -> Option<ImpactTotals> {
 /// Pretty JSON and a final newline. serde_json writes a document in many small pieces (a
 /// quote, a key, an indent); a buffer of its own type here takes them without a dynamic call
 /// each, and hands `out` 64 KiB at a time.
-fn write_json(value: &impl Serialize, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write_json(value: &impl Serialize, out: &mut dyn Write) -> std::io::Result<()> {
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
     serde_json::to_writer_pretty(&mut buffered, value)?;
     buffered.write_all(b"\n")?;
