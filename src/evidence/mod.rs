@@ -236,16 +236,22 @@ impl Staging {
         path: &str,
         write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
     ) -> io::Result<FileEntry> {
+        let started = std::time::Instant::now();
         let full = self.dir.path().join(path);
         if let Some(sub) = full.parent() {
             std::fs::create_dir_all(sub).map_err(|e| at(sub, e))?;
         }
         let file = std::fs::File::create(&full).map_err(|e| at(&full, e))?;
-        let mut out = Hashing {
-            inner: io::BufWriter::new(file),
-            hasher: Sha256::new(),
-            size: 0,
-        };
+        // The buffer comes first, so the hash and the file take 64 KiB at a time rather than
+        // each small piece a writer hands over.
+        let mut out = io::BufWriter::with_capacity(
+            1 << 16,
+            Hashing {
+                inner: file,
+                hasher: Sha256::new(),
+                size: 0,
+            },
+        );
         write(&mut out)
             .and_then(|()| io::Write::flush(&mut out))
             .map_err(|e| at(&full, e))?;
@@ -253,12 +259,16 @@ impl Staging {
             inner,
             hasher,
             size,
-        } = out;
-        inner
+        } = out
             .into_inner()
-            .map_err(|err| err.into_error())
-            .and_then(|file| file.sync_all())
-            .map_err(|e| at(&full, e))?;
+            .map_err(|err| at(&full, err.into_error()))?;
+        inner.sync_all().map_err(|e| at(&full, e))?;
+        tracing::debug!(
+            file = path,
+            bytes = size,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "staged"
+        );
         Ok(FileEntry {
             path: path.to_string(),
             sha256: manifest::hex(&hasher.finalize()),

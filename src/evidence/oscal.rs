@@ -94,26 +94,89 @@ pub(super) fn document(cx: &Context, out: &mut dyn io::Write) -> io::Result<()> 
         }
     }
     let plan = uuid_of("assessment-plan", &run);
-    let document = json!({
-        "assessment-results": {
-            "uuid": uuid_of("assessment-results", &run),
-            "metadata": {
-                "title": "linchpin evidence: assessment results",
-                "last-modified": cx.finished,
-                "version": report.tool.version,
-                "oscal-version": OSCAL_VERSION,
-                "props": [{"name": "run-id", "ns": NS, "value": run}],
-            },
-            "import-ap": {
-                "href": format!("#{plan}"),
-                "remarks": "A placeholder: see the back-matter resource it points to.",
-            },
-            "results": [result(cx, &run, &subjects)],
-            "back-matter": {"resources": back_matter(cx, &plan)},
+    let results = Node::Seq(vec![result(cx, &run, &subjects)]);
+    let document = Node::object([(
+        "assessment-results",
+        Node::object([
+            ("uuid", uuid_of("assessment-results", &run).into()),
+            (
+                "metadata",
+                json!({
+                    "title": "linchpin evidence: assessment results",
+                    "last-modified": cx.finished,
+                    "version": report.tool.version,
+                    "oscal-version": OSCAL_VERSION,
+                    "props": [{"name": "run-id", "ns": NS, "value": run}],
+                })
+                .into(),
+            ),
+            (
+                "import-ap",
+                json!({
+                    "href": format!("#{plan}"),
+                    "remarks": "A placeholder: see the back-matter resource it points to.",
+                })
+                .into(),
+            ),
+            ("results", results),
+            ("back-matter", json!({"resources": back_matter(cx, &plan)}).into()),
+        ]),
+    )]);
+    crate::report::write_json(&document, out)
+}
+
+/// A part of the document. The long lists (inventory items, observations, findings: one
+/// per finding) are made one element at a time as they are written, so the document is never
+/// in memory whole; the rest are small values.
+enum Node<'a> {
+    Value(Value),
+    /// Written with its keys in order, as a JSON value's map would be.
+    Object(Vec<(&'static str, Node<'a>)>),
+    Seq(Vec<Node<'a>>),
+    /// A list made as it is written.
+    Items(Box<dyn Fn() -> Box<dyn Iterator<Item = Value> + 'a> + 'a>),
+}
+
+impl<'a> Node<'a> {
+    fn object<const N: usize>(entries: [(&'static str, Node<'a>); N]) -> Node<'a> {
+        let mut entries = Vec::from(entries);
+        entries.sort_by_key(|(key, _)| *key);
+        Node::Object(entries)
+    }
+
+    fn items<I: Iterator<Item = Value> + 'a>(make: impl Fn() -> I + 'a) -> Node<'a> {
+        Node::Items(Box::new(move || Box::new(make())))
+    }
+}
+
+impl From<Value> for Node<'_> {
+    fn from(value: Value) -> Self {
+        Node::Value(value)
+    }
+}
+
+impl From<String> for Node<'_> {
+    fn from(text: String) -> Self {
+        Node::Value(Value::String(text))
+    }
+}
+
+impl serde::Serialize for Node<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Node::Value(value) => value.serialize(serializer),
+            Node::Object(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, node) in entries {
+                    map.serialize_entry(key, node)?;
+                }
+                map.end()
+            }
+            Node::Seq(nodes) => serializer.collect_seq(nodes),
+            Node::Items(make) => serializer.collect_seq(make()),
         }
-    });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    out.write_all(b"\n")
+    }
 }
 
 /// The controls reviewed: the NIST ids of the enabled rules, as a control selection.
@@ -137,10 +200,9 @@ fn control_selection(report: &AuditReport) -> Value {
 }
 
 /// The inventory items: each resource a finding names (`subjects`, id → UUID), described.
-fn inventory(cx: &Context, subjects: &BTreeMap<&str, String>) -> Vec<Value> {
-    subjects
-        .iter()
-        .map(|(id, uuid)| {
+fn inventory<'a>(cx: &'a Context, subjects: &'a BTreeMap<&str, String>) -> Node<'a> {
+    Node::items(move || {
+        subjects.iter().map(move |(id, uuid)| {
             let description = match cx.estate.index.get(*id) {
                 Some(&ix) => {
                     let r = cx.estate.resource(ix);
@@ -162,43 +224,56 @@ fn inventory(cx: &Context, subjects: &BTreeMap<&str, String>) -> Vec<Value> {
             }
             item
         })
-        .collect()
+    })
 }
 
 /// The one result of run `run`: what was audited, the controls reviewed, the inventory, and
 /// the observations and findings.
-fn result(cx: &Context, run: &str, subjects: &BTreeMap<&str, String>) -> Value {
+fn result<'a>(cx: &'a Context, run: &str, subjects: &'a BTreeMap<&str, String>) -> Node<'a> {
     let report = cx.report;
-    let inventory = inventory(cx, subjects);
-    let observations: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| observation(f, subjects, cx.finished))
-        .collect();
-    let findings: Vec<Value> = report.findings.iter().map(finding).collect();
-    let mut result = json!({
-        "uuid": uuid_of("result", run),
-        "title": "linchpin resilience audit",
-        "description": format!(
-            "Automated audit of {} resources ({} providers, {} regions) for single zones, regions, providers and resources whose loss stops a critical service; {} findings, {} suppressed.",
-            report.estate.resources,
-            report.estate.providers.len(),
-            report.estate.regions.len(),
-            report.findings.len(),
-            report.suppressed,
+    let mut entries = vec![
+        ("uuid", uuid_of("result", run).into()),
+        ("title", "linchpin resilience audit".to_string().into()),
+        (
+            "description",
+            format!(
+                "Automated audit of {} resources ({} providers, {} regions) for single zones, regions, providers and resources whose loss stops a critical service; {} findings, {} suppressed.",
+                report.estate.resources,
+                report.estate.providers.len(),
+                report.estate.regions.len(),
+                report.findings.len(),
+                report.suppressed,
+            )
+            .into(),
         ),
-        "start": cx.started,
-        "end": cx.finished,
-        "reviewed-controls": {"control-selections": [control_selection(report)]},
-    });
-    if !inventory.is_empty() {
-        result["local-definitions"] = json!({"inventory-items": inventory});
+        ("start", cx.started.to_string().into()),
+        ("end", cx.finished.to_string().into()),
+        (
+            "reviewed-controls",
+            json!({"control-selections": [control_selection(report)]}).into(),
+        ),
+    ];
+    if !subjects.is_empty() {
+        entries.push((
+            "local-definitions",
+            Node::object([("inventory-items", inventory(cx, subjects))]),
+        ));
     }
-    if !observations.is_empty() {
-        result["observations"] = Value::Array(observations);
-        result["findings"] = Value::Array(findings);
+    if !report.findings.is_empty() {
+        let collected = cx.finished;
+        entries.push((
+            "observations",
+            Node::items(move || {
+                report
+                    .findings
+                    .iter()
+                    .map(move |f| observation(f, subjects, collected))
+            }),
+        ));
+        entries.push(("findings", Node::items(|| report.findings.iter().map(finding))));
     }
-    result
+    entries.sort_by_key(|(key, _)| *key);
+    Node::Object(entries)
 }
 
 /// The back-matter resources: the assessment plan placeholder (UUID `plan`), then every other
