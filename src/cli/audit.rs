@@ -217,11 +217,9 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<Exit> {
             report.rule_errors.len()
         );
     }
-    Ok(exit_code(
-        args,
-        &report,
-        estate.snapshot.coverage_complete(),
-    ))
+    let exit = exit_code(args, &report, estate.snapshot.coverage_complete());
+    super::leave((report, estate));
+    Ok(exit)
 }
 
 /// The exit code: findings at or above --fail-on, new ones at or above --fail-on-new (each

@@ -80,12 +80,19 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<Exit> {
         None => "cannot write to stdout".to_string(),
     })?;
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "written");
+    let exit = exit_of(args, &result);
+    super::leave(result);
+    Ok(exit)
+}
+
+/// The exit code: findings new at or above --fail-on-new (counted on stderr), else clean.
+fn exit_of(args: &DiffArgs, result: &drift::Diff) -> Exit {
     if let FailOn::AtOrAbove(severity) = args.fail_on_new {
         let count = result.new_at_or_above(severity);
         if count > 0 {
             eprintln!("linchpin: {count} new finding(s) at or above {severity}");
-            return Ok(Exit::Findings);
+            return Exit::Findings;
         }
     }
-    Ok(Exit::Clean)
+    Exit::Clean
 }

@@ -108,7 +108,9 @@ fn evidence(args: &EvidenceArgs) -> anyhow::Result<Exit> {
             report.rule_errors.len()
         );
     }
-    if !estate.snapshot.coverage_complete() {
+    let complete = estate.snapshot.coverage_complete();
+    super::leave((report, estate));
+    if !complete {
         eprintln!(
             "linchpin: the inventory is incomplete (see coverage_gaps in manifest.json); exit code 3"
         );

@@ -451,6 +451,15 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Keep a command's large values until the process ends instead of freeing them: the
+/// process exits right after the command, and the kernel takes its memory back at once,
+/// while dropping a loaded estate frees every string and map one by one (0.56-0.59 s of a
+/// million-resource audit, 0.18-0.23 s of a diff of two such reports). Only for values a
+/// command holds to its end, and nothing whose drop does work (a temporary file, a writer).
+fn leave<T>(value: T) {
+    std::mem::forget(value);
+}
+
 fn init_logging(verbose: u8) {
     // The SDK's credential chain warns about every provider it tries; the crawl reports the
     // outcome itself, so those warnings only show with -v.

@@ -67,7 +67,9 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<Exit> {
     let outcome = propagate(&estate, &failure);
     let report = SimulationReport::build(&estate, &failure, &outcome, args.duration);
     args.output.write(|format, out| report.write(format, out))?;
-    if estate.snapshot.coverage_complete() {
+    let complete = estate.snapshot.coverage_complete();
+    super::leave((report, outcome, estate));
+    if complete {
         Ok(Exit::Clean)
     } else {
         eprintln!("linchpin: the inventory is incomplete (see the coverage records); exit code 3");

@@ -119,7 +119,10 @@ pub(super) fn document(cx: &Context, out: &mut dyn io::Write) -> io::Result<()> 
                 .into(),
             ),
             ("results", results),
-            ("back-matter", json!({"resources": back_matter(cx, &plan)}).into()),
+            (
+                "back-matter",
+                json!({"resources": back_matter(cx, &plan)}).into(),
+            ),
         ]),
     )]);
     crate::report::write_json(&document, out)
@@ -270,7 +273,10 @@ fn result<'a>(cx: &'a Context, run: &str, subjects: &'a BTreeMap<&str, String>) 
                     .map(move |f| observation(f, subjects, collected))
             }),
         ));
-        entries.push(("findings", Node::items(|| report.findings.iter().map(finding))));
+        entries.push((
+            "findings",
+            Node::items(|| report.findings.iter().map(finding)),
+        ));
     }
     entries.sort_by_key(|(key, _)| *key);
     Node::Object(entries)
