@@ -2,10 +2,9 @@
 //! concentration and cut sets that moved; written as JSON, Markdown or plain text.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::{self, Write};
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -141,8 +141,8 @@ enum Node<'a> {
 }
 
 impl<'a> Node<'a> {
-    fn object<const N: usize>(entries: [(&'static str, Node<'a>); N]) -> Node<'a> {
-        let mut entries = Vec::from(entries);
+    fn object(entries: impl Into<Vec<(&'static str, Node<'a>)>>) -> Node<'a> {
+        let mut entries = entries.into();
         entries.sort_by_key(|(key, _)| *key);
         Node::Object(entries)
     }
@@ -278,8 +278,7 @@ fn result<'a>(cx: &'a Context, run: &str, subjects: &'a BTreeMap<&str, String>) 
             Node::items(|| report.findings.iter().map(finding)),
         ));
     }
-    entries.sort_by_key(|(key, _)| *key);
-    Node::Object(entries)
+    Node::object(entries)
 }
 
 /// The back-matter resources: the assessment plan placeholder (UUID `plan`), then every other
