@@ -42,6 +42,7 @@ fn audit(c: &mut Criterion) {
     group.bench_function("analyses", |b| b.iter(|| analysis::analyse(&estate)));
     let analysed = analysis::analyse(&estate);
     for (name, mode) in [
+        ("rules (native checks)", Facts::Native),
         ("rules (lazy facts)", Facts::Lazy),
         ("rules (eager facts)", Facts::Eager),
     ] {

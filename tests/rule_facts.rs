@@ -1,8 +1,10 @@
-//! Resource rules read their facts lazily (each field worked out when a condition first reads
-//! it) and fall back to the eager maps for errors and whole-map uses. Both ways give the same
-//! findings and errors: on every rule fixture with the built-in pack, and on random estates
-//! with a pack of conditions chosen to probe the edges (absent keys, nulls, index syntax,
-//! comprehension variables, maps compared or measured whole, failing expressions).
+//! Resource rules' conditions of the common shapes are answered by native checks, which leave
+//! what they cannot be sure of to CEL over lazy facts (each field worked out when a condition
+//! first reads it), which falls back to the eager maps for errors and whole-map uses. All
+//! three ways give the same findings and errors: on every rule fixture with the built-in
+//! pack, and on random estates with a pack of conditions chosen to probe the edges (absent
+//! keys, nulls, values of every JSON type compared, ordered, measured and searched, index
+//! syntax, comprehension variables, maps compared or measured whole, failing expressions).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,13 +16,20 @@ use linchpin::rules::{RulePack, engine::Evaluation};
 use linchpin::{analysis, snapshot};
 use proptest::prelude::*;
 
+/// The evaluation the engine runs (native checks first) and the eager reference, after
+/// checking that the lazy facts without native checks agree with the reference too.
 fn both(pack: &RulePack, snapshot: Snapshot) -> (Evaluation, Evaluation) {
     let estate = Estate::build(snapshot);
     let analysis = analysis::analyse(&estate);
-    (
-        engine::run_with(pack, &estate, &analysis, Facts::Lazy),
-        engine::run_with(pack, &estate, &analysis, Facts::Eager),
-    )
+    let eager = engine::run_with(pack, &estate, &analysis, Facts::Eager);
+    let lazy = engine::run_with(pack, &estate, &analysis, Facts::Lazy);
+    assert_same(&lazy, &eager, "the lazy facts");
+    let native = engine::run_with(pack, &estate, &analysis, Facts::Native);
+    assert_eq!(
+        native.findings,
+        engine::run(pack, &estate, &analysis).findings
+    );
+    (native, eager)
 }
 
 fn assert_same(lazy: &Evaluation, eager: &Evaluation, what: &str) {
@@ -40,7 +49,7 @@ fn snapshots_under(dir: &Path, found: &mut Vec<PathBuf>) {
 }
 
 #[test]
-fn lazy_and_eager_facts_agree_on_every_rule_fixture() {
+fn native_lazy_and_eager_facts_agree_on_every_rule_fixture() {
     let pack = RulePack::builtin().unwrap();
     let mut paths = Vec::new();
     snapshots_under(
@@ -91,6 +100,23 @@ const CONDITIONS: &[&str] = &[
     "resource.zone_names.exists(n, n.endsWith('a')) || resource.control_plane_region == 'us-east-1'",
     "resource.kind + resource.provider + resource.account + resource.region + resource.name == resource.id",
     "graph.target_zones",
+    "resource.attributes.count == 3u || resource.attributes.count == resource.attributes.zeta",
+    "resource.attributes.zeta != null && resource.attributes.zeta == resource.attributes.name",
+    "resource.attributes.zeta == 'abc' || resource.attributes.zeta == false || resource.attributes.zeta == resource.attributes.zones",
+    "resource.attributes.zeta < 4 && resource.attributes.zeta >= 3",
+    "size(resource.attributes.zeta) >= 0 && resource.attributes.zeta.size() < 3",
+    "'z1' in resource.attributes.zeta || 3 in resource.attributes.zeta",
+    "has(resource.attributes.zeta.nested) ? size(resource.attributes.zeta.nested) == 3 : !has(resource.attributes.zeta)",
+    "resource.attributes.zeta.exists(z, z == 'z2') && resource.attributes.zeta.all(z, z != 'z9')",
+    "resource.attributes.zeta ? resource.critical : resource.serves_critical",
+    "!resource.attributes.zeta || resource.attributes.count + 1 > 3 || resource.attributes.count - 4 == -1",
+    "has(resource.tags.team) && resource.tags.team == 'core' && !has(resource.tags.other)",
+    "graph.requirements.all(g, g.min == 1 || g.requires) && graph.requirements.exists(g, g.zones.exists(z, z in resource.zones))",
+    "graph.requirements.exists(g, g.size > 1 && g.kinds.exists(k, graph.requirements.exists(h, k in h.kinds && h.min >= 1)))",
+    "resource.zones.exists(resource, resource == 'z1') || [1, 2].exists(x, x == 2)",
+    "graph.lethal_zones.exists(z, graph.region_zones.all(y, y != z)) || size(graph.lethal_providers) > 0",
+    "resource.attributes.count > 1.5 || resource.attributes.count == 3.0",
+    "resource.attributes.multi_az && resource.attributes.count > 0",
 ];
 
 fn rule_file(i: usize, condition: &str) -> String {
@@ -279,7 +305,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn lazy_and_eager_facts_agree_on_random_estates(specs in prop::collection::vec(spec(), 1..10)) {
+    fn native_lazy_and_eager_facts_agree_on_random_estates(specs in prop::collection::vec(spec(), 1..10)) {
         let (_dir, pack) = probe_pack();
         let mut snapshot = build(&specs);
         // Some resources are critical services, so `critical` and `serves_critical` vary.

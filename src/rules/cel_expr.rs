@@ -78,6 +78,11 @@ impl Expression {
         self.program.execute(context)
     }
 
+    /// The parsed expression, macros expanded.
+    pub fn ast(&self) -> &cel::IdedExpr {
+        self.program.expression()
+    }
+
     /// The top-level variables it names (including comprehension variables).
     pub fn variables(&self) -> Vec<String> {
         self.program

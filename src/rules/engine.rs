@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::cel_expr::{self, holds, string_list};
 use super::facts::{FactBase, Needs};
 use super::lazy::Facts as LazyFacts;
+use super::native::{Native, Resolved};
 use super::{AnalysisCheck, Check, Rule, RulePack};
 use crate::analysis::Analysis;
 use crate::graph::{Estate, ResourceIx};
@@ -31,8 +32,11 @@ pub struct Evaluation {
 /// How resource rules' conditions read the facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Facts {
+    /// Conditions of the common shapes answered by native checks over the facts; what they
+    /// leave undecided goes on as [`Facts::Lazy`]. What [`run`] uses.
+    Native,
     /// Fields worked out when a condition first reads them; conditions that fail or use a
-    /// map whole are answered by the eager maps. What [`run`] uses.
+    /// map whole are answered by the eager maps.
     Lazy,
     /// Every field a pack names built into maps before each resource is evaluated: the
     /// reference the lazy facts are tested against.
@@ -41,7 +45,7 @@ pub enum Facts {
 
 /// Run every rule of `pack` against the estate.
 pub fn run(pack: &RulePack, estate: &Estate, analysis: &Analysis) -> Evaluation {
-    run_with(pack, estate, analysis, Facts::Lazy)
+    run_with(pack, estate, analysis, Facts::Native)
 }
 
 /// [`run`], with the facts read as `mode` says; the findings and errors do not depend on it.
@@ -192,15 +196,22 @@ fn run_resource_rules(
 ) {
     // Conditions are evaluated with only the facts they read; a rule that fires gets a
     // context with what its templates read too.
-    let rules: Vec<(&Rule, Needs)> = pack
+    let rules: Vec<ResourceRule> = pack
         .rules
         .iter()
         .filter_map(|r| match &r.check {
-            Check::Resource { condition, .. } => Some((r, Needs::of(&condition.source))),
+            Check::Resource { condition, .. } => {
+                let needs = Needs::of(&condition.source);
+                let native = match mode == Facts::Native && !needs.whole() {
+                    true => Native::compile(condition.ast()),
+                    false => None,
+                };
+                Some((r, needs, native))
+            }
             Check::Analysis(_) => None,
         })
         .collect();
-    let full_needs: Vec<Needs> = rules.iter().map(|(r, _)| rule_needs(r)).collect();
+    let full_needs: Vec<Needs> = rules.iter().map(|(r, ..)| rule_needs(r)).collect();
     if rules.is_empty() {
         return;
     }
@@ -231,7 +242,7 @@ fn run_resource_rules(
         for error in part.errors {
             let i = rules
                 .iter()
-                .position(|(r, _)| r.id == error.rule)
+                .position(|(r, ..)| r.id == error.rule)
                 .expect("errors come from these rules");
             if listed[i] < ERRORS_PER_RULE {
                 listed[i] += 1;
@@ -286,11 +297,15 @@ fn emit_resource_finding(
     sink.emit(rule, draft, &context);
 }
 
+/// A resource rule, the facts its condition reads, and the condition's native form if it
+/// has one.
+type ResourceRule<'p> = (&'p Rule, Needs, Option<Native>);
+
 /// Evaluate the resource rules on the resources of `range`: their findings, their errors (at
 /// most [`ERRORS_PER_RULE`] per rule) and the count of errors per rule.
 fn evaluate_range(
     range: std::ops::Range<usize>,
-    rules: &[(&Rule, Needs)],
+    rules: &[ResourceRule],
     full_needs: &[Needs],
     estate: &Estate,
     facts: &FactBase,
@@ -307,7 +322,7 @@ fn evaluate_range(
             let applicable: Vec<usize> = rules
                 .iter()
                 .enumerate()
-                .filter(|(_, (rule, _))| rule.applies_to(&resource.kind))
+                .filter(|(_, (rule, ..))| rule.applies_to(&resource.kind))
                 .map(|(i, _)| i)
                 .collect();
             let needs = applicable
@@ -319,19 +334,31 @@ fn evaluate_range(
             continue;
         }
         let ix = ResourceIx::new(ix);
-        let lazy = LazyFacts::new(facts, ix, *needs);
-        let mut lazy_context = cel::Context::with_env(cel_expr::env());
-        lazy_context.set_variable_resolver(&lazy);
-        // The eager maps, built only when a condition needs them.
+        let resolved = Resolved::new(facts, ix, *needs);
+        // The lazy facts and their CEL context, and the eager maps, made only when a
+        // condition needs them.
+        let lazy = std::cell::OnceCell::new();
+        let mut lazy_context: Option<cel::Context> = None;
         let mut eager: Option<cel::Context> = None;
         for &i in applicable.iter() {
-            let (rule, rule_needs) = rules[i];
+            let (rule, rule_needs, native) = &rules[i];
             let Check::Resource { condition, .. } = &rule.check else {
                 continue;
             };
-            let lazily = match mode == Facts::Lazy && !rule_needs.whole() {
-                true => holds(condition, &lazy_context).ok(),
-                false => None,
+            let natively = native.as_ref().and_then(|n| n.holds(&resolved));
+            let lazily = match natively {
+                Some(flag) => Some(flag),
+                None if mode != Facts::Eager && !rule_needs.whole() => {
+                    let context = lazy_context.get_or_insert_with(|| {
+                        let mut context = cel::Context::with_env(cel_expr::env());
+                        context.set_variable_resolver(
+                            lazy.get_or_init(|| LazyFacts::new(facts, ix, *needs)),
+                        );
+                        context
+                    });
+                    holds(condition, context).ok()
+                }
+                None => None,
             };
             // Errors, and conditions using `resource` or `graph` whole, are answered by the
             // eager maps (the same values, and every operation on them).

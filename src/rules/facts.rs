@@ -372,6 +372,11 @@ impl<'a> FactBase<'a> {
         self.estate.group_ixs(ix)
     }
 
+    /// The resource `ix` of the estate.
+    pub fn resource_of(&self, ix: ResourceIx) -> &'a crate::model::Resource {
+        self.estate.resource(ix)
+    }
+
     pub fn is_critical(&self, ix: ResourceIx) -> bool {
         self.is_critical[ix.index()]
     }

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod facts;
 mod lazy;
 pub mod load;
+mod native;
 pub mod produce;
 pub mod third_party;
 
