@@ -71,7 +71,7 @@ pub fn run_with(pack: &RulePack, estate: &Estate, analysis: &Analysis, mode: Fac
     run_resource_rules(pack, estate, &facts, mode, &mut sink);
     tracing::trace!(elapsed_ms = started.elapsed().as_millis(), "resource rules");
     let started = std::time::Instant::now();
-    let mut findings = sink.findings;
+    let findings = sink.findings;
     // Each rule's place in the order, looked up once per rule rather than per comparison.
     let ranks: HashMap<&str, (usize, usize)> = pack
         .rules
@@ -84,16 +84,39 @@ pub fn run_with(pack: &RulePack, estate: &Estate, analysis: &Analysis, mode: Fac
             (rule.id.as_str(), rank)
         })
         .collect();
-    let rank = |finding: &Finding| ranks.get(finding.rule.as_str()).copied().unwrap_or((1, 0));
-    findings.sort_by(|a, b| {
-        (b.severity, rank(a), &a.rule, &a.message, &a.id).cmp(&(
-            a.severity,
-            rank(b),
-            &b.rule,
-            &b.message,
-            &b.id,
-        ))
-    });
+    // Each finding's rank looked up once, then the findings sorted through their indices.
+    let rank: Vec<(usize, usize)> = findings
+        .iter()
+        .map(|f| ranks.get(f.rule.as_str()).copied().unwrap_or((1, 0)))
+        .collect();
+    let key = |i: usize| {
+        let f = &findings[i];
+        (
+            std::cmp::Reverse(f.severity),
+            rank[i],
+            &f.rule,
+            &f.message,
+            &f.id,
+        )
+    };
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+    // Position k takes the finding at order[k]: each cycle of the permutation is walked
+    // with swaps, so no second vector of findings is made.
+    let mut findings = findings;
+    let mut placed = vec![false; order.len()];
+    for start in 0..order.len() {
+        let mut k = start;
+        while !placed[k] {
+            placed[k] = true;
+            let next = order[k];
+            if next == start {
+                break;
+            }
+            findings.swap(k, next);
+            k = next;
+        }
+    }
     tracing::trace!(
         elapsed_ms = started.elapsed().as_millis(),
         "findings sorted"
@@ -124,16 +147,11 @@ fn analysis_rank(check: &AnalysisCheck) -> usize {
 
 /// The facts a rule's condition and templates read.
 fn rule_needs(rule: &Rule) -> Needs {
-    let mut needs = Needs::default();
-    if let Check::Resource { condition, .. } = &rule.check {
-        needs = needs.union(Needs::of(&condition.source));
+    let needs = findings::template_needs(rule);
+    match &rule.check {
+        Check::Resource { condition, .. } => needs.union(Needs::of(&condition.source)),
+        Check::Analysis(_) => needs,
     }
-    for template in [&rule.message, &rule.remediation] {
-        for expression in template.expressions() {
-            needs = needs.union(Needs::of(&expression.source));
-        }
-    }
-    needs
 }
 
 fn run_analysis(

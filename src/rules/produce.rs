@@ -297,6 +297,7 @@ pub fn spof_findings(
     managed_severity: Severity,
     sink: &mut Sink,
 ) {
+    let needs = template_needs(rule);
     let mut explainer = Explainer::new(estate, &analysis.resource_sets);
     // Group by SPOF: one finding per resource, listing every service it stops.
     let mut stops: BTreeMap<ResourceIx, Vec<ResourceIx>> = BTreeMap::new();
@@ -340,7 +341,7 @@ pub fn spof_findings(
         }
         with_names.sort_unstable();
         let context = context(vec![
-            ("resource", facts.resource(spof, Needs::all())),
+            ("resource", facts.resource(spof, needs)),
             ("services", string_list(&names)),
             ("together_with", string_list(&with_names)),
         ]);
@@ -616,6 +617,7 @@ pub fn n_minus_one_findings(
     headroom: f64,
     sink: &mut Sink,
 ) {
+    let needs = template_needs(rule);
     for (ix, resource) in estate.snapshot.resources.iter().enumerate() {
         let Some(capacity) = resource.attributes.get(attribute).and_then(|v| v.as_f64()) else {
             continue;
@@ -655,7 +657,7 @@ pub fn n_minus_one_findings(
         let zone_name = describe_domain(estate, zone);
         let services = facts.services(ix);
         let context = context(vec![
-            ("resource", facts.resource(ix, Needs::all())),
+            ("resource", facts.resource(ix, needs)),
             ("capacity", cel::Value::Float(capacity)),
             ("members", cel::Value::Int(group.members.len() as i64)),
             ("remaining", cel::Value::Int(remaining as i64)),
@@ -670,9 +672,21 @@ pub fn n_minus_one_findings(
     }
 }
 
+/// The facts of `resource` a rule's message and remediation read: only those are made for
+/// each finding.
+pub fn template_needs(rule: &Rule) -> Needs {
+    [&rule.message, &rule.remediation]
+        .into_iter()
+        .flat_map(|template| template.expressions())
+        .fold(Needs::default(), |needs, e| {
+            needs.union(Needs::of(&e.source))
+        })
+}
+
 /// Resources whose failure domains are unknown. External stand-ins are not among them: the
 /// snapshot that holds them knows their placement, and reports list them as external.
 pub fn placement_findings(estate: &Estate, facts: &FactBase, rule: &Rule, sink: &mut Sink) {
+    let needs = template_needs(rule);
     for (ix, resource) in estate.snapshot.resources.iter().enumerate() {
         if resource.placement != Placement::Unknown || resource.external {
             continue;
@@ -683,10 +697,7 @@ pub fn placement_findings(estate: &Estate, facts: &FactBase, rule: &Rule, sink: 
             "provider"
         };
         let context = context(vec![
-            (
-                "resource",
-                facts.resource(ResourceIx::new(ix), Needs::all()),
-            ),
+            ("resource", facts.resource(ResourceIx::new(ix), needs)),
             ("falls_with", text(falls_with)),
         ]);
         let key = [resource.id.as_str()];
