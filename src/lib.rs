@@ -21,16 +21,17 @@
 //! |------------|---------------------------------------------------------------|------------|
 //! | `model`    | the shared documents: snapshot types, findings, scores, ...   | nothing    |
 //! | `diag`     | located diagnostics: source files, spans, JSON paths          | nothing    |
-//! | `snapshot` | loading and validating snapshots, their schema                | `model`, `diag` |
+//! | `parallel` | spreading independent work over the cores, in order           | nothing    |
+//! | `snapshot` | loading and validating snapshots, their schema                | `model`, `diag`, `parallel` |
 //! | `sources`  | one per source (AWS, demo, synthetic), each yields a snapshot | `model`, `diag`, `snapshot` |
 //! | `graph`    | the indexed estate, critical services                         | `model` |
 //! | `analysis` | kill sets, propagation, explanations, concentration, impact   | `model`, `graph` |
 //! | `view`     | dependency views; `dot` and `mermaid` draw them               | `model`, `graph` |
-//! | `rules`    | rule files: load, CEL, facts, engine, finding producers       | `model`, `diag`, `graph`, `analysis` |
+//! | `rules`    | rule files: load, CEL, facts, engine, finding producers       | `model`, `diag`, `parallel`, `graph`, `analysis` |
 //! | `report`   | report documents and one writer per format                    | `model`, `graph`, `analysis`, `rules`, `view` |
 //! | `judge`    | config, suppressions, scores, the one audit run               | `model`, `diag`, `graph`, `analysis`, `rules`, `report` |
 //! | `drift`    | baseline marking and `diff`                                   | `model`, `analysis`, `report` |
-//! | `evidence` | evidence bundles: manifest, OSCAL, DORA register, verify      | `model`, `snapshot`, `graph`, `analysis`, `rules`, `judge`, `report` |
+//! | `evidence` | evidence bundles: manifest, OSCAL, DORA register, verify      | `model`, `parallel`, `snapshot`, `graph`, `analysis`, `rules`, `judge`, `report` |
 //! | `cli`      | the binary: one file per subcommand, clap, stdout, exit codes | everything; nothing imports it |
 //!
 //! `report` sits below `judge` because the audit run builds the report document; report
@@ -43,6 +44,7 @@ pub mod evidence;
 pub mod graph;
 pub mod judge;
 pub mod model;
+pub mod parallel;
 pub mod report;
 pub mod rules;
 pub mod snapshot;

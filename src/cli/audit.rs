@@ -92,11 +92,11 @@ impl AuditOutput {
     }
 
     /// Write every format: to DIR/audit.EXT, to the file, or stdout. Each report is streamed
-    /// to a temporary file beside its destination; they are renamed into place only when all
-    /// are written, so a failed run leaves no report of it.
+    /// to a temporary file beside its destination (several at once, one per core); they are
+    /// renamed into place only when all are written, so a failed run leaves no report of it.
     fn write(
         &self,
-        mut render: impl FnMut(Format, &mut dyn std::io::Write) -> std::io::Result<()>,
+        render: impl Fn(Format, &mut dyn std::io::Write) -> std::io::Result<()> + Sync,
     ) -> anyhow::Result<()> {
         let formats = self.formats();
         if formats.len() > 1 && self.output_dir.is_none() {
@@ -105,13 +105,15 @@ impl AuditOutput {
         if let Some(dir) = &self.output_dir {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            let mut staged = Vec::with_capacity(formats.len());
-            for &format in &formats {
+            let stage = |format: Format| {
                 let path = dir.join(format!("audit.{}", format.extension()));
                 let file = super::output::stage(&path, |out| render(format, out))
                     .with_context(|| format!("cannot write the {} report", format.name()))?;
-                staged.push((path, file));
-            }
+                anyhow::Ok((path, file))
+            };
+            let staged = linchpin::parallel::map(&formats, |&format| stage(format))
+                .into_iter()
+                .collect::<anyhow::Result<Vec<_>>>()?;
             for (path, file) in staged {
                 file.commit()
                     .with_context(|| format!("cannot write {}", path.display()))?;

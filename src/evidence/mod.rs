@@ -132,10 +132,10 @@ pub struct Written {
 /// directory is renamed into place once all are written, so a failure leaves `dir` as it was.
 pub fn write(request: &Request, dir: &Path) -> io::Result<Written> {
     let parent = check_target(dir)?;
-    let mut staging = Staging::new(&parent)?;
+    let staging = Staging::new(&parent)?;
     let report = request.report;
     let estate = request.estate;
-    let mut entries = report_files(request, &mut staging)?;
+    let mut entries = report_files(request, &staging)?;
     let run = Run::of(request, &entries);
     let context = oscal::Context {
         estate,
@@ -163,15 +163,20 @@ pub fn write(request: &Request, dir: &Path) -> io::Result<Written> {
     })
 }
 
+/// One or more files of a bundle, staged by one job.
+type Job<'a> = Box<dyn Fn() -> io::Result<Vec<FileEntry>> + Sync + 'a>;
+
 /// The snapshot, the reports, the tables, the control mappings and the DORA register, each
-/// written to the staging directory, their entries sorted by path: every file the OSCAL
-/// document lists.
-fn report_files(request: &Request, staging: &mut Staging) -> io::Result<Vec<FileEntry>> {
+/// written to the staging directory (several at once, one per core), their entries sorted by
+/// path: every file the OSCAL document lists.
+fn report_files(request: &Request, staging: &Staging) -> io::Result<Vec<FileEntry>> {
     let report = request.report;
-    let mut entries = vec![staging.stream("snapshot.json", |out| {
-        serde_json::to_writer_pretty(&mut *out, &request.estate.snapshot)?;
-        out.write_all(b"\n")
-    })?];
+    let mut jobs: Vec<Job> = vec![Box::new(|| {
+        Ok(vec![staging.stream("snapshot.json", |out| {
+            serde_json::to_writer_pretty(&mut *out, &request.estate.snapshot)?;
+            out.write_all(b"\n")
+        })?])
+    })];
     for (path, format) in [
         ("findings.json", Format::Json),
         ("findings.csv", Format::Csv),
@@ -180,17 +185,30 @@ fn report_files(request: &Request, staging: &mut Staging) -> io::Result<Vec<File
         ("ci/results.sarif", Format::Sarif),
         ("ci/junit.xml", Format::Junit),
     ] {
-        entries.push(staging.stream(path, |out| {
-            report
-                .write(format, out)
-                .map_err(|err| io::Error::new(err.kind(), format!("cannot render {path}: {err}")))
-        })?);
+        jobs.push(Box::new(move || {
+            Ok(vec![staging.stream(path, |out| {
+                report.write(format, out).map_err(|err| {
+                    io::Error::new(err.kind(), format!("cannot render {path}: {err}"))
+                })
+            })?])
+        }));
     }
-    entries.push(staging.bytes("scores.csv", &tables::scores(report)?)?);
-    entries.push(staging.bytes("concentration.csv", &tables::concentration(report)?)?);
-    entries.push(staging.bytes("mappings/controls.csv", &controls::controls(report)?)?);
-    for (path, bytes) in dora::register(request.estate, report)? {
-        entries.push(staging.bytes(&path, &bytes)?);
+    jobs.push(Box::new(|| {
+        Ok(vec![
+            staging.bytes("scores.csv", &tables::scores(report)?)?,
+            staging.bytes("concentration.csv", &tables::concentration(report)?)?,
+            staging.bytes("mappings/controls.csv", &controls::controls(report)?)?,
+        ])
+    }));
+    jobs.push(Box::new(|| {
+        dora::register(request.estate, report)?
+            .iter()
+            .map(|(path, bytes)| staging.bytes(path, bytes))
+            .collect()
+    }));
+    let mut entries = Vec::new();
+    for staged in crate::parallel::map(&jobs, |job| job()) {
+        entries.extend(staged?);
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(entries)
@@ -232,7 +250,7 @@ impl Staging {
 
     /// Write the file at `path` (relative, `/`-separated) through `write`, hashing it.
     fn stream(
-        &mut self,
+        &self,
         path: &str,
         write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
     ) -> io::Result<FileEntry> {
@@ -276,7 +294,7 @@ impl Staging {
         })
     }
 
-    fn bytes(&mut self, path: &str, bytes: &[u8]) -> io::Result<FileEntry> {
+    fn bytes(&self, path: &str, bytes: &[u8]) -> io::Result<FileEntry> {
         self.stream(path, |out| out.write_all(bytes))
     }
 

@@ -59,17 +59,9 @@ pub fn run_with(pack: &RulePack, estate: &Estate, analysis: &Analysis, mode: Fac
         elapsed_ms = started.elapsed().as_millis(),
         "rule facts built"
     );
-    let mut sink = Sink::default();
-    for rule in &pack.rules {
-        if let Check::Analysis(check) = &rule.check {
-            let started = std::time::Instant::now();
-            run_analysis(estate, analysis, &facts, rule, check, &mut sink);
-            tracing::trace!(rule = %rule.id, elapsed_ms = started.elapsed().as_millis(), "analysis rule");
-        }
-    }
     let started = std::time::Instant::now();
-    run_resource_rules(pack, estate, &facts, mode, &mut sink);
-    tracing::trace!(elapsed_ms = started.elapsed().as_millis(), "resource rules");
+    let sink = run_rules(pack, estate, analysis, &facts, mode);
+    tracing::trace!(elapsed_ms = started.elapsed().as_millis(), "rules run");
     let started = std::time::Instant::now();
     let findings = sink.findings;
     // Each rule's place in the order, looked up once per rule rather than per comparison.
@@ -205,58 +197,65 @@ fn run_analysis(
     }
 }
 
-fn run_resource_rules(
+/// At most this many resources make one task of resource rules: small enough that the cores
+/// finish together, large enough that a task costs far more than taking it.
+const RESOURCES_PER_TASK: usize = 16_384;
+
+/// One unit of rule work: an analysis rule, or every resource rule on a run of resources.
+enum Task<'p> {
+    Analysis(&'p Rule, &'p AnalysisCheck),
+    Resources(std::ops::Range<usize>),
+}
+
+/// Run every rule, the analysis rules and runs of resources shared out over the cores as
+/// each core comes free; the results are merged in task order, so they do not depend on
+/// timing.
+fn run_rules(
     pack: &RulePack,
     estate: &Estate,
+    analysis: &Analysis,
     facts: &FactBase,
     mode: Facts,
-    sink: &mut Sink,
-) {
-    // Conditions are evaluated with only the facts they read; a rule that fires gets a
-    // context with what its templates read too.
-    let rules: Vec<ResourceRule> = pack
+) -> Sink {
+    let rules = resource_rules(pack, mode);
+    let full_needs: Vec<Needs> = rules.iter().map(|(r, ..)| rule_needs(r)).collect();
+    let mut tasks: Vec<Task> = pack
         .rules
         .iter()
-        .filter_map(|r| match &r.check {
-            Check::Resource { condition, .. } => {
-                let needs = Needs::of(&condition.source);
-                let native = match mode == Facts::Native && !needs.whole() {
-                    true => Native::compile(condition.ast()),
-                    false => None,
-                };
-                Some((r, needs, native))
-            }
-            Check::Analysis(_) => None,
+        .filter_map(|rule| match &rule.check {
+            Check::Analysis(check) => Some(Task::Analysis(rule, check)),
+            Check::Resource { .. } => None,
         })
         .collect();
-    let full_needs: Vec<Needs> = rules.iter().map(|(r, ..)| rule_needs(r)).collect();
-    if rules.is_empty() {
-        return;
+    if !rules.is_empty() {
+        let total = estate.len();
+        tasks.extend(
+            (0..total)
+                .step_by(RESOURCES_PER_TASK)
+                .map(|start| Task::Resources(start..(start + RESOURCES_PER_TASK).min(total))),
+        );
     }
-    // Resources are split into one contiguous chunk per core; each chunk collects its own
-    // findings and errors, merged in chunk order so the output does not depend on timing.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let total = estate.len();
-    let chunk = total.div_ceil(threads.max(1)).max(1);
-    let rules = &rules;
-    let full_needs = &full_needs;
-    let parts: Vec<(Sink, Vec<usize>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..total)
-            .step_by(chunk)
-            .map(|start| {
-                let range = start..(start + chunk).min(total);
-                scope.spawn(move || evaluate_range(range, rules, full_needs, estate, facts, mode))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("rule evaluation does not panic"))
-            .collect()
+    let outputs = crate::parallel::map(&tasks, |task| match task {
+        Task::Analysis(rule, check) => {
+            let started = std::time::Instant::now();
+            let mut sink = Sink::default();
+            run_analysis(estate, analysis, facts, rule, check, &mut sink);
+            tracing::trace!(rule = %rule.id, elapsed_ms = started.elapsed().as_millis(), "analysis rule");
+            (sink, Vec::new())
+        }
+        Task::Resources(range) => {
+            evaluate_range(range.clone(), &rules, &full_needs, estate, facts, mode)
+        }
     });
+    let mut sink = Sink::default();
     let mut error_counts = vec![0usize; rules.len()];
     let mut listed = vec![0usize; rules.len()];
-    for (part, counts) in parts {
+    for ((part, counts), task) in outputs.into_iter().zip(&tasks) {
         sink.findings.extend(part.findings);
+        if let Task::Analysis(..) = task {
+            sink.errors.extend(part.errors);
+            continue;
+        }
         for error in part.errors {
             let i = rules
                 .iter()
@@ -283,6 +282,27 @@ fn run_resource_rules(
             });
         }
     }
+    sink
+}
+
+/// The pack's resource rules, each with the facts its condition reads and its native form.
+fn resource_rules(pack: &RulePack, mode: Facts) -> Vec<ResourceRule<'_>> {
+    // Conditions are evaluated with only the facts they read; a rule that fires gets a
+    // context with what its templates read too.
+    pack.rules
+        .iter()
+        .filter_map(|r| match &r.check {
+            Check::Resource { condition, .. } => {
+                let needs = Needs::of(&condition.source);
+                let native = match mode == Facts::Native && !needs.whole() {
+                    true => Native::compile(condition.ast()),
+                    false => None,
+                };
+                Some((r, needs, native))
+            }
+            Check::Analysis(_) => None,
+        })
+        .collect()
 }
 
 /// The finding of resource rule `rule` on `ix`, its templates rendered with the facts they

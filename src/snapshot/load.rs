@@ -1,7 +1,8 @@
 //! Reading a snapshot: parse, then validate, reporting every problem at once.
 //!
 //! Loading has two steps. A well-formed document is deserialized in one pass (the fast path
-//! that a million-resource snapshot takes). When that fails on a data error, the document is
+//! that a million-resource snapshot takes, its resources split across cores by
+//! [`super::split`]). When that fails on a data error, the document is
 //! re-read element by element so that every malformed resource, zone or coverage record is
 //! reported, not just the first. Either way the typed snapshot is then validated as a whole
 //! (duplicate ids, dangling references, zones in the wrong region, impossible quorums, ...).
@@ -101,7 +102,11 @@ pub fn load_str(text: &str, origin: &str) -> Result<Snapshot, SnapshotError> {
         }
     };
     let started = std::time::Instant::now();
-    match serde_json::from_str::<Snapshot>(text) {
+    let parsed = match super::split::parse(text) {
+        Some(snapshot) => Ok(snapshot),
+        None => serde_json::from_str::<Snapshot>(text),
+    };
+    match parsed {
         Ok(snapshot) => {
             tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "parsed");
             let problems = validate(&snapshot);

@@ -3,6 +3,7 @@
 //! once, each with its JSON path, line and column.
 
 mod load;
+mod split;
 
 pub use load::{SnapshotError, load_file, load_str, validate};
 
