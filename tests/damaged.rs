@@ -210,6 +210,31 @@ fn unknown_key() {
 }
 
 #[test]
+fn entity_and_third_parties_are_known_keys_when_something_else_is_wrong() {
+    let mut value = valid();
+    value["entity"] = json!({"id": "exchange", "name": "Exchange"});
+    value["third_parties"] = json!([{"id": "vaultco"}, {"id": "payco", "colour": "red"}]);
+    value["entity_"] = json!(1);
+    value["resources"][1]["requirments"] = json!([]);
+    let stderr = rejected(&serde_json::to_string_pretty(&value).unwrap());
+    assert!(!stderr.contains("unknown key `entity`"), "{stderr}");
+    assert!(!stderr.contains("unknown key `third_parties`"), "{stderr}");
+    for expected in [
+        "$.entity_: unknown key `entity_`",
+        "$.third_parties[1].colour: unknown field `colour`",
+        "$.resources[1].requirments: unknown field `requirments`",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "expected `{expected}` in:\n{stderr}"
+        );
+    }
+    value["entity"] = json!({"name": "no id"});
+    let stderr = rejected(&serde_json::to_string_pretty(&value).unwrap());
+    assert!(stderr.contains("$.entity: missing field `id`"), "{stderr}");
+}
+
+#[test]
 fn wrong_type() {
     damaged(
         |v| v["resources"][3]["requirements"][0]["min"] = json!("two"),

@@ -169,7 +169,15 @@ fn collect_data_problems(text: &str) -> Vec<Problem> {
         return vec![Problem::new(root, "a snapshot must be a JSON object")];
     };
     let mut problems = Vec::new();
-    const KEYS: [&str; 5] = ["schema", "sources", "coverage", "zones", "resources"];
+    const KEYS: [&str; 7] = [
+        "schema",
+        "sources",
+        "coverage",
+        "zones",
+        "entity",
+        "third_parties",
+        "resources",
+    ];
     for key in top.keys() {
         if !KEYS.contains(&key.as_str()) {
             problems.push(Problem::new(
@@ -195,6 +203,11 @@ fn collect_data_problems(text: &str) -> Vec<Problem> {
     let _: Vec<Option<crate::model::Source>> = elements(&top, "sources", &root, &mut problems);
     let _: Vec<Option<crate::model::CoverageRecord>> =
         elements(&top, "coverage", &root, &mut problems);
+    let _: Vec<Option<crate::model::ThirdParty>> =
+        elements(&top, "third_parties", &root, &mut problems);
+    if let Some(entity) = top.get("entity") {
+        let _: Option<crate::model::Entity> = element(entity, root.key("entity"), &mut problems);
+    }
     let zones: Vec<Option<Zone>> = elements(&top, "zones", &root, &mut problems);
     let resources: Vec<Option<Resource>> = elements(&top, "resources", &root, &mut problems);
 
@@ -245,32 +258,36 @@ fn elements<T: DeserializeOwned>(
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
-            .map(
-                |(index, item)| match serde_path_to_error::deserialize::<_, T>(item) {
-                    Ok(parsed) => Some(parsed),
-                    Err(err) => {
-                        let mut at = path.index(index);
-                        for segment in err.path().iter() {
-                            match segment {
-                                serde_path_to_error::Segment::Seq { index } => {
-                                    at = at.index(*index)
-                                }
-                                serde_path_to_error::Segment::Map { key }
-                                | serde_path_to_error::Segment::Enum { variant: key } => {
-                                    at = at.key(key)
-                                }
-                                serde_path_to_error::Segment::Unknown => {}
-                            }
-                        }
-                        problems.push(Problem::new(at, err.inner().to_string()));
-                        None
-                    }
-                },
-            )
+            .map(|(index, item)| element(item, path.index(index), problems))
             .collect(),
         Some(_) => {
             problems.push(Problem::new(path, format!("`{key}` must be an array")));
             Vec::new()
+        }
+    }
+}
+
+/// Deserialize `item`, found at `path`; a failure is recorded as a problem at the path of
+/// what failed inside it.
+fn element<T: DeserializeOwned>(
+    item: &Value,
+    path: JsonPath,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(item) {
+        Ok(parsed) => Some(parsed),
+        Err(err) => {
+            let mut at = path;
+            for segment in err.path().iter() {
+                match segment {
+                    serde_path_to_error::Segment::Seq { index } => at = at.index(*index),
+                    serde_path_to_error::Segment::Map { key }
+                    | serde_path_to_error::Segment::Enum { variant: key } => at = at.key(key),
+                    serde_path_to_error::Segment::Unknown => {}
+                }
+            }
+            problems.push(Problem::new(at, err.inner().to_string()));
+            None
         }
     }
 }
