@@ -155,6 +155,18 @@ fn strip_position(message: &str) -> &str {
         .map_or(message, |at| &message[..at])
 }
 
+/// The top-level keys of a snapshot, in the order messages list them (the fields of
+/// [`Snapshot`]; a test holds the two together).
+const KEYS: [&str; 7] = [
+    "schema",
+    "sources",
+    "coverage",
+    "zones",
+    "entity",
+    "third_parties",
+    "resources",
+];
+
 /// The slow path: deserialize element by element so every malformed element is reported,
 /// then validate what did deserialize.
 fn collect_data_problems(text: &str) -> Vec<Problem> {
@@ -169,15 +181,6 @@ fn collect_data_problems(text: &str) -> Vec<Problem> {
         return vec![Problem::new(root, "a snapshot must be a JSON object")];
     };
     let mut problems = Vec::new();
-    const KEYS: [&str; 7] = [
-        "schema",
-        "sources",
-        "coverage",
-        "zones",
-        "entity",
-        "third_parties",
-        "resources",
-    ];
     for key in top.keys() {
         if !KEYS.contains(&key.as_str()) {
             problems.push(Problem::new(
@@ -694,6 +697,21 @@ fn check_group(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_keys_the_slow_path_knows_are_the_snapshots_fields() {
+        let schema = super::super::json_schema();
+        let mut fields: Vec<&str> = schema["properties"]
+            .as_object()
+            .expect("the snapshot schema lists its properties")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut keys = KEYS.to_vec();
+        fields.sort_unstable();
+        keys.sort_unstable();
+        assert_eq!(keys, fields);
+    }
 
     #[test]
     fn repeated_finds_later_copies_in_short_and_long_lists() {
