@@ -24,7 +24,7 @@
 //! | `parallel` | spreading independent work over the cores, in order           | nothing    |
 //! | `snapshot` | loading and validating snapshots, their schema                | `model`, `diag`, `parallel` |
 //! | `sources`  | one per source (AWS, demo, synthetic), each yields a snapshot | `model`, `diag`, `snapshot` |
-//! | `graph`    | the indexed estate, critical services                         | `model` |
+//! | `graph`    | the indexed estate, critical services                         | `model`, `parallel` |
 //! | `analysis` | kill sets, propagation, explanations, concentration, impact   | `model`, `graph` |
 //! | `view`     | dependency views; `dot` and `mermaid` draw them               | `model`, `graph` |
 //! | `rules`    | rule files: load, CEL, facts, engine, finding producers       | `model`, `diag`, `parallel`, `graph`, `analysis` |

@@ -248,7 +248,9 @@ fn check_explained<T: Lost + std::fmt::Display>(
             prop_assert!(!path.is_empty(), "no path from r{} for {}", v, target);
             prop_assert_eq!(&path[0].resource, &estate.resource(v).id);
             for (step, next) in path.iter().zip(path.iter().skip(1)) {
-                let ix = estate.index[next.resource.as_str()];
+                let ix = estate
+                    .lookup(&next.resource)
+                    .expect("a resource of the path");
                 prop_assert!(sets[ix.index()].contains(&target));
                 match &step.cause {
                     StepCause::Requires { member, .. } => prop_assert_eq!(member, &next.resource),
@@ -266,7 +268,13 @@ fn check_explained<T: Lost + std::fmt::Display>(
                 }
             }
             let last = path.last().unwrap();
-            ends(&last.cause, estate.index[last.resource.as_str()], target)?;
+            ends(
+                &last.cause,
+                estate
+                    .lookup(&last.resource)
+                    .expect("the last resource of the path"),
+                target,
+            )?;
         }
     }
     Ok(())

@@ -361,7 +361,7 @@ fn an_unpinned_vm_is_cut_by_any_zone_of_its_region() {
     let batch = by_name(&snapshot, "vm-batch").id.clone();
     let estate = Estate::build(snapshot);
     let analysis = analysis::analyse(&estate);
-    let ix = estate.index[&batch];
+    let ix = estate.lookup(&batch).expect("the batch account");
     for number in ["1", "2", "3"] {
         let id = zone("eastus", number, SUB);
         let domain = estate.find_domain(DomainKind::Zone, &id).expect("declared");

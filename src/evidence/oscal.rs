@@ -206,8 +206,8 @@ fn control_selection(report: &AuditReport) -> Value {
 fn inventory<'a>(cx: &'a Context, subjects: &'a BTreeMap<&str, String>) -> Node<'a> {
     Node::items(move || {
         subjects.iter().map(move |(id, uuid)| {
-            let description = match cx.estate.index.get(*id) {
-                Some(&ix) => {
+            let description = match cx.estate.lookup(id) {
+                Some(ix) => {
                     let r = cx.estate.resource(ix);
                     format!(
                         "{} ({}, provider {}{})",

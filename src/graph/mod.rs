@@ -10,12 +10,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 mod grouping;
+mod ids;
 mod ix;
 
 use crate::model::selector::Selector;
 use crate::model::{CRITICAL_TAG, Placement, Resource, Snapshot};
 use crate::model::{DomainKind, DomainRef};
 
+use ids::IdIndex;
 pub use ix::{DomainIx, GroupIx, ResourceIx};
 
 /// A zone, region or provider of the estate.
@@ -131,9 +133,9 @@ pub struct Footing {
 /// The indexed estate.
 pub struct Estate {
     pub snapshot: Snapshot,
-    pub index: HashMap<String, ResourceIx>,
+    index: IdIndex,
     pub domains: Vec<FailureDomain>,
-    pub domain_index: HashMap<(DomainKind, String), DomainIx>,
+    domain_index: DomainIndex,
     pub footing: Vec<Footing>,
     /// The declared zones of each region, by domain index (empty for zones and providers),
     /// sorted: the loss of any one of them takes the region's unpinned resources down.
@@ -160,31 +162,24 @@ impl Estate {
             let region = domains.region(&zone.provider, &zone.region);
             domains.zone(zone.id.as_str(), region, zone.name.clone());
         }
-        let mut index =
-            HashMap::with_capacity_and_hasher(snapshot.resources.len(), Default::default());
-        for (ix, resource) in snapshot.resources.iter().enumerate() {
-            index.insert(resource.id.clone(), ResourceIx::new(ix));
-        }
+        let index = IdIndex::build(&snapshot.resources);
         let footing: Vec<Footing> = snapshot
             .resources
             .iter()
             .map(|resource| domains.footing(resource))
             .collect();
-
-        let mut graph = DiGraph::with_capacity(snapshot.resources.len(), 0);
+        let members = resolve_members(&snapshot.resources, &index);
+        let edges = members.iter().flatten().flatten().map(Vec::len).sum();
+        let mut graph = DiGraph::with_capacity(snapshot.resources.len(), edges);
         for ix in 0..snapshot.resources.len() {
             graph.add_node(ResourceIx::new(ix));
         }
-        let mut groups = Vec::new();
+        let mut groups = Vec::with_capacity(members.iter().flatten().map(Vec::len).sum());
         let mut group_ranges = Vec::with_capacity(snapshot.resources.len());
-        for (owner, resource) in snapshot.resources.iter().enumerate() {
+        let owners = snapshot.resources.iter().zip(members.into_iter().flatten());
+        for (owner, (resource, members)) in owners.enumerate() {
             let start = groups.len() as u32;
-            for group in &resource.requirements {
-                let members: Vec<ResourceIx> = group
-                    .members()
-                    .iter()
-                    .map(|id| index[id.as_str()])
-                    .collect();
+            for (group, members) in resource.requirements.iter().zip(members) {
                 let gix = GroupIx::new(groups.len());
                 for &member in &members {
                     graph.add_edge(NodeIndex::new(owner), member.node(), gix);
@@ -217,6 +212,12 @@ impl Estate {
         estate
     }
 
+    /// The resource with id `id`.
+    #[inline]
+    pub fn lookup(&self, id: &str) -> Option<ResourceIx> {
+        self.index.get(&self.snapshot.resources, id)
+    }
+
     pub fn resource(&self, ix: ResourceIx) -> &Resource {
         &self.snapshot.resources[ix.index()]
     }
@@ -234,7 +235,7 @@ impl Estate {
     }
 
     pub fn find_domain(&self, kind: DomainKind, id: &str) -> Option<DomainIx> {
-        self.domain_index.get(&(kind, id.to_string())).copied()
+        self.domain_index.get(kind, id)
     }
 
     /// The requirement groups of a resource.
@@ -326,7 +327,7 @@ impl Estate {
 
     /// A resource by id, or by name when exactly one resource has that name.
     pub fn find_resource(&self, id_or_name: &str) -> Result<ResourceIx, String> {
-        if let Some(&ix) = self.index.get(id_or_name) {
+        if let Some(ix) = self.lookup(id_or_name) {
             return Ok(ix);
         }
         let named: Vec<ResourceIx> = self
@@ -457,23 +458,52 @@ fn is_entry_point(resource: &Resource) -> bool {
 #[derive(Default)]
 struct DomainTable {
     domains: Vec<FailureDomain>,
-    index: HashMap<(DomainKind, String), DomainIx>,
+    index: DomainIndex,
+}
+
+/// Domains by kind and id, looked up without building a key.
+#[derive(Default)]
+struct DomainIndex([HashMap<String, DomainIx>; 3]);
+
+impl DomainIndex {
+    fn of(&self, kind: DomainKind) -> &HashMap<String, DomainIx> {
+        &self.0[kind_slot(kind)]
+    }
+
+    fn get(&self, kind: DomainKind, id: &str) -> Option<DomainIx> {
+        self.of(kind).get(id).copied()
+    }
+}
+
+fn kind_slot(kind: DomainKind) -> usize {
+    match kind {
+        DomainKind::Zone => 0,
+        DomainKind::Region => 1,
+        DomainKind::Provider => 2,
+    }
 }
 
 impl DomainTable {
-    fn intern(&mut self, domain: FailureDomain) -> DomainIx {
-        let key = (domain.kind, domain.id.clone());
-        if let Some(&ix) = self.index.get(&key) {
+    /// The domain of `kind` and `id`, made by `make` the first time it is asked for (each
+    /// resource asks for its region and provider: no strings are built once they exist).
+    fn intern(
+        &mut self,
+        kind: DomainKind,
+        id: &str,
+        make: impl FnOnce(&mut Self) -> FailureDomain,
+    ) -> DomainIx {
+        if let Some(ix) = self.index.get(kind, id) {
             return ix;
         }
+        let domain = make(self);
         let ix = DomainIx::new(self.domains.len());
         self.domains.push(domain);
-        self.index.insert(key, ix);
+        self.index.0[kind_slot(kind)].insert(id.to_string(), ix);
         ix
     }
 
     fn provider(&mut self, provider: &str) -> DomainIx {
-        self.intern(FailureDomain {
+        self.intern(DomainKind::Provider, provider, |_| FailureDomain {
             kind: DomainKind::Provider,
             id: provider.to_string(),
             provider: provider.to_string(),
@@ -484,28 +514,28 @@ impl DomainTable {
     }
 
     fn region(&mut self, provider: &str, region: &str) -> DomainIx {
-        let parent = self.provider(provider);
-        self.intern(FailureDomain {
+        self.intern(DomainKind::Region, region, |table| FailureDomain {
             kind: DomainKind::Region,
             id: region.to_string(),
             provider: provider.to_string(),
             region: Some(region.to_string()),
-            parent: Some(parent),
+            parent: Some(table.provider(provider)),
             zone_name: None,
         })
     }
 
     fn zone(&mut self, zone: &str, region: DomainIx, name: Option<String>) -> DomainIx {
-        let parent = &self.domains[region.index()];
-        let domain = FailureDomain {
-            kind: DomainKind::Zone,
-            id: zone.to_string(),
-            provider: parent.provider.clone(),
-            region: parent.region.clone(),
-            parent: Some(region),
-            zone_name: name,
-        };
-        self.intern(domain)
+        self.intern(DomainKind::Zone, zone, |table| {
+            let parent = &table.domains[region.index()];
+            FailureDomain {
+                kind: DomainKind::Zone,
+                id: zone.to_string(),
+                provider: parent.provider.clone(),
+                region: parent.region.clone(),
+                parent: Some(region),
+                zone_name: name,
+            }
+        })
     }
 
     /// The zones of each region, by domain index: one pass over the domains. Zones come only
@@ -535,7 +565,12 @@ impl DomainTable {
                 .placement
                 .zones()
                 .iter()
-                .map(|zone| table.index[&(DomainKind::Zone, zone.to_string())])
+                .map(|zone| {
+                    table
+                        .index
+                        .get(DomainKind::Zone, zone.as_str())
+                        .expect("a validated snapshot declares the zones it names")
+                })
                 .collect()
         };
         match &resource.placement {
@@ -580,4 +615,37 @@ impl DomainTable {
             }
         }
     }
+}
+
+/// The members of each requirement group of one resource.
+type GroupMembers = Vec<Vec<ResourceIx>>;
+
+/// At most this many resources have their requirements resolved as one task.
+const OWNERS_PER_TASK: usize = 1 << 15;
+
+/// The members of each requirement group of each resource, as indices, resolved on every
+/// core: per run of resources, per resource, per group.
+fn resolve_members(resources: &[Resource], index: &IdIndex) -> Vec<Vec<GroupMembers>> {
+    let runs: Vec<&[Resource]> = resources.chunks(OWNERS_PER_TASK).collect();
+    crate::parallel::map(&runs, |run| {
+        run.iter()
+            .map(|resource| {
+                resource
+                    .requirements
+                    .iter()
+                    .map(|group| {
+                        group
+                            .members()
+                            .iter()
+                            .map(|id| {
+                                index.get(resources, id).expect(
+                                    "a validated snapshot's requirements name its resources",
+                                )
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    })
 }

@@ -265,8 +265,8 @@ impl Config {
                     && !finding
                         .resources
                         .iter()
-                        .filter_map(|id| estate.index.get(id.as_str()))
-                        .map(|&ix| estate.resource(ix))
+                        .filter_map(|id| estate.lookup(id))
+                        .map(|ix| estate.resource(ix))
                         .any(|r| selector.matches(r))
                 {
                     continue;

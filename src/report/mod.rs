@@ -632,7 +632,9 @@ impl SimulationReport {
             .iter()
             .filter(|d| d.critical)
             .map(|d| {
-                let ix = estate.index[d.resource.as_str()];
+                let ix = estate
+                    .lookup(d.resource.as_str())
+                    .expect("what is down is a resource of the estate");
                 CriticalDown {
                     service: d.resource.clone(),
                     name: d.name.clone(),
