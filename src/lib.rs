@@ -28,7 +28,7 @@
 //! | `analysis` | kill sets, propagation, explanations, concentration, impact   | `model`, `graph` |
 //! | `view`     | dependency views; `dot` and `mermaid` draw them               | `model`, `graph` |
 //! | `rules`    | rule files: load, CEL, facts, engine, finding producers       | `model`, `diag`, `parallel`, `graph`, `analysis` |
-//! | `report`   | report documents and one writer per format                    | `model`, `graph`, `analysis`, `rules`, `view` |
+//! | `report`   | report documents and one writer per format                    | `model`, `parallel`, `graph`, `analysis`, `rules`, `view` |
 //! | `judge`    | config, suppressions, scores, the one audit run               | `model`, `diag`, `graph`, `analysis`, `rules`, `report` |
 //! | `drift`    | baseline marking and `diff`                                   | `model`, `analysis`, `report` |
 //! | `evidence` | evidence bundles: manifest, OSCAL, DORA register, verify      | `model`, `parallel`, `snapshot`, `graph`, `analysis`, `rules`, `judge`, `report` |

@@ -496,3 +496,34 @@ fn a_report_that_cannot_be_written_leaves_no_report_of_the_run() {
         "earlier"
     );
 }
+
+/// The audit report's JSON (its findings printed run by run on every core) is, byte for byte,
+/// serde_json's pretty print of the report: with and without a baseline, with findings
+/// marked by it.
+#[test]
+fn the_report_json_is_the_reports_pretty_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = audit_json(dir.path(), "demo.json", &["--demo"]);
+    let degraded = degraded_snapshot(dir.path());
+    let marked = audit_json(
+        dir.path(),
+        "marked.json",
+        &[
+            "--snapshot",
+            degraded.to_str().unwrap(),
+            "--baseline",
+            demo.to_str().unwrap(),
+        ],
+    );
+    for path in [&demo, &marked] {
+        let written = std::fs::read_to_string(path).unwrap();
+        let report: linchpin::report::AuditReport = serde_json::from_str(&written).unwrap();
+        assert_eq!(
+            written,
+            serde_json::to_string_pretty(&report).unwrap() + "\n",
+            "{}",
+            path.display()
+        );
+    }
+    assert!(read_json(&marked)["baseline"].is_object());
+}

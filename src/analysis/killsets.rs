@@ -26,12 +26,45 @@ use crate::graph::{DomainIx, Estate, GroupIx, ResourceIx};
 pub type KillSets<E> = Vec<Vec<E>>;
 
 /// Strongly connected components of the requirement graph, members before the resources
-/// that need them. Computed once and shared by both kinds of kill set.
-pub fn components(estate: &Estate) -> Vec<Vec<ResourceIx>> {
-    kosaraju_scc(&estate.graph)
-        .into_iter()
-        .map(|component| component.iter().map(|&n| ResourceIx::of_node(n)).collect())
-        .collect()
+/// that need them. Computed once per audit and shared by both kinds of kill set and the rule
+/// facts; held flat (one list of resources, one end per component) rather than as a vector
+/// per component.
+#[derive(Debug, Clone, Default)]
+pub struct Components {
+    members: Vec<ResourceIx>,
+    ends: Vec<u32>,
+}
+
+impl Components {
+    /// Each component's members, members before the resources that need them.
+    pub fn iter(&self) -> impl Iterator<Item = &[ResourceIx]> + '_ {
+        (0..self.ends.len()).map(|c| {
+            let start = if c == 0 { 0 } else { self.ends[c - 1] };
+            &self.members[start as usize..self.ends[c] as usize]
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// The strongly connected components of the estate's requirement graph.
+pub fn components(estate: &Estate) -> Components {
+    let mut components = Components {
+        members: Vec::with_capacity(estate.len()),
+        ends: Vec::new(),
+    };
+    for component in kosaraju_scc(&estate.graph) {
+        let members = component.iter().map(|&n| ResourceIx::of_node(n));
+        components.members.extend(members);
+        components.ends.push(components.members.len() as u32);
+    }
+    components
 }
 
 /// The single domains whose loss takes each resource down. A resource's own set is
@@ -39,7 +72,7 @@ pub fn components(estate: &Estate) -> Vec<Vec<ResourceIx>> {
 /// placement, and for an unpinned resource every declared zone of its region (any one of them
 /// may be the zone it is in), so two unpinned members of one `any_of` group share every zone
 /// and give it no redundancy against any of them.
-pub fn domain_kill_sets(estate: &Estate, components: &[Vec<ResourceIx>]) -> KillSets<DomainIx> {
+pub fn domain_kill_sets(estate: &Estate, components: &Components) -> KillSets<DomainIx> {
     solve(estate, components, None, |ix| estate.lethal_domains(ix))
 }
 
@@ -50,7 +83,7 @@ pub fn domain_kill_sets(estate: &Estate, components: &[Vec<ResourceIx>]) -> Kill
 /// no failure of their own.
 pub fn resource_kill_sets(
     estate: &Estate,
-    components: &[Vec<ResourceIx>],
+    components: &Components,
     scope: &[bool],
 ) -> KillSets<ResourceIx> {
     solve(estate, components, Some(scope), |ix| {
@@ -64,13 +97,13 @@ pub fn resource_kill_sets(
 
 fn solve<E: Copy + Ord>(
     estate: &Estate,
-    components: &[Vec<ResourceIx>],
+    components: &Components,
     scope: Option<&[bool]>,
     own: impl Fn(ResourceIx) -> Vec<E>,
 ) -> KillSets<E> {
     let mut sets: KillSets<E> = vec![Vec::new(); estate.len()];
     let mut cycles = CycleSolver::new(estate);
-    for members in components {
+    for members in components.iter() {
         // A component is in scope as a whole: scope is closed under requirements.
         if scope.is_some_and(|scope| !scope[members[0].index()]) {
             continue;

@@ -13,7 +13,7 @@ use petgraph::visit::Dfs;
 use crate::graph::{CriticalService, DomainIx, Estate, ResourceIx};
 pub use concentration::{Concentration, Population, Share, UNPINNED_BUCKET, UnpinnedShare};
 pub use explain::{Explainer, Lost, render_path, simulated_path};
-pub use killsets::{KillSets, components, domain_kill_sets, resource_kill_sets};
+pub use killsets::{Components, KillSets, components, domain_kill_sets, resource_kill_sets};
 pub use propagate::{DownCause, Failure, Outcome, propagate};
 
 /// Everything the analyses found about an estate.
@@ -29,6 +29,8 @@ pub struct Analysis {
     /// Per critical service, the single resources (other than itself) whose loss stops it.
     pub spofs: Vec<(CriticalService, Vec<ResourceIx>)>,
     pub concentration: Vec<Concentration>,
+    /// The strongly connected components of the requirement graph, members first.
+    pub components: Components,
 }
 
 /// Run the analyses.
@@ -70,6 +72,7 @@ pub fn analyse(estate: &Estate) -> Analysis {
         cut_sets,
         spofs,
         concentration,
+        components,
     }
 }
 

@@ -10,14 +10,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 mod grouping;
-mod ids;
 mod ix;
 
 use crate::model::selector::Selector;
-use crate::model::{CRITICAL_TAG, Placement, Resource, Snapshot};
+use crate::model::{CRITICAL_TAG, IdIndex, Placement, Resource, Snapshot};
 use crate::model::{DomainKind, DomainRef};
 
-use ids::IdIndex;
 pub use ix::{DomainIx, GroupIx, ResourceIx};
 
 /// A zone, region or provider of the estate.
@@ -162,7 +160,11 @@ impl Estate {
             let region = domains.region(&zone.provider, &zone.region);
             domains.zone(zone.id.as_str(), region, zone.name.clone());
         }
-        let index = IdIndex::build(&snapshot.resources);
+        let index = IdIndex::build(
+            snapshot.resources.len(),
+            id_of(&snapshot.resources),
+            |_, _| {},
+        );
         let footing: Vec<Footing> = snapshot
             .resources
             .iter()
@@ -215,7 +217,8 @@ impl Estate {
     /// The resource with id `id`.
     #[inline]
     pub fn lookup(&self, id: &str) -> Option<ResourceIx> {
-        self.index.get(&self.snapshot.resources, id)
+        let resources = &self.snapshot.resources;
+        self.index.get(id, id_of(resources)).map(ResourceIx::new)
     }
 
     pub fn resource(&self, ix: ResourceIx) -> &Resource {
@@ -617,6 +620,11 @@ impl DomainTable {
     }
 }
 
+/// The id of each position of `resources`, as an [`IdIndex`] reads them.
+fn id_of<'r>(resources: &'r [Resource]) -> impl Fn(usize) -> Option<&'r str> + Copy {
+    |ix| resources.get(ix).map(|r| r.id.as_str())
+}
+
 /// The members of each requirement group of one resource.
 type GroupMembers = Vec<Vec<ResourceIx>>;
 
@@ -638,9 +646,10 @@ fn resolve_members(resources: &[Resource], index: &IdIndex) -> Vec<Vec<GroupMemb
                             .members()
                             .iter()
                             .map(|id| {
-                                index.get(resources, id).expect(
+                                let ix = index.get(id, id_of(resources)).expect(
                                     "a validated snapshot's requirements name its resources",
-                                )
+                                );
+                                ResourceIx::new(ix)
                             })
                             .collect()
                     })

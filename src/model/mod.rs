@@ -6,6 +6,7 @@
 mod baseline;
 mod domain;
 mod finding;
+mod ids;
 mod path;
 mod rule;
 mod score;
@@ -16,6 +17,7 @@ mod suppression;
 pub use baseline::{Baseline, BaselineState, FixedFinding};
 pub use domain::{DomainKind, DomainRef};
 pub use finding::{Finding, RuleError, Severity, Suppressed, fingerprint};
+pub use ids::IdIndex;
 pub use path::{NOT_PINNED, PathStep, StepCause};
 pub use rule::{CheckType, Controls, Docs, Status};
 pub use score::{Deduction, Score};

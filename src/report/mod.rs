@@ -6,6 +6,7 @@
 mod csv_out;
 mod html;
 mod incident;
+mod json;
 mod junit;
 mod markdown;
 mod sarif;
@@ -449,7 +450,7 @@ impl AuditReport {
     pub fn write(&self, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
         match format {
             Format::Table => table::audit(self, out),
-            Format::Json => write_json(self, out),
+            Format::Json => json::write_audit(self, out),
             Format::Csv => csv_out::audit(self, out),
             Format::Markdown => markdown::audit(self, out),
             Format::Html => html::audit(self, out),
@@ -694,15 +695,7 @@ fn impact_totals(down: &[CriticalDown]) -> Option<ImpactTotals> {
     })
 }
 
-/// Pretty JSON and a final newline. serde_json writes a document in many small pieces (a
-/// quote, a key, an indent); a buffer of its own type here takes them without a dynamic call
-/// each, and hands `out` 64 KiB at a time.
-pub fn write_json(value: &impl Serialize, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut buffered, value)?;
-    buffered.write_all(b"\n")?;
-    buffered.flush()
-}
+pub use json::write_json;
 
 /// JSON Schemas of the report documents, by name: `report` and `simulation`.
 pub fn json_schema(document: &str) -> Option<serde_json::Value> {

@@ -8,7 +8,7 @@ use cel::Value;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::cel_expr::{from_json, map, string_list};
-use crate::analysis::{Analysis, components};
+use crate::analysis::Analysis;
 use crate::graph::{DomainIx, Estate, GroupIx, ResourceIx};
 use crate::model::{DomainKind, Placement, ZoneId};
 
@@ -402,9 +402,9 @@ impl<'a> FactBase<'a> {
             });
         }
         let mut sets: Vec<Vec<u32>> = vec![Vec::new(); estate.len()];
-        for members in components(estate) {
+        for members in self.analysis.components.iter() {
             let mut set: BTreeSet<u32> = BTreeSet::new();
-            for &m in &members {
+            for &m in members {
                 set.extend(own[m.index()]);
                 for group in estate.groups_of(m) {
                     for &member in &group.members {
@@ -413,7 +413,7 @@ impl<'a> FactBase<'a> {
                 }
             }
             let set: Vec<u32> = set.into_iter().collect();
-            for &m in &members {
+            for &m in members {
                 sets[m.index()] = set.clone();
             }
         }
