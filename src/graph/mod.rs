@@ -469,12 +469,12 @@ struct DomainTable {
 struct DomainIndex([HashMap<String, DomainIx>; 3]);
 
 impl DomainIndex {
-    fn of(&self, kind: DomainKind) -> &HashMap<String, DomainIx> {
-        &self.0[kind_slot(kind)]
+    fn get(&self, kind: DomainKind, id: &str) -> Option<DomainIx> {
+        self.0[kind_slot(kind)].get(id).copied()
     }
 
-    fn get(&self, kind: DomainKind, id: &str) -> Option<DomainIx> {
-        self.of(kind).get(id).copied()
+    fn insert(&mut self, kind: DomainKind, id: &str, ix: DomainIx) {
+        self.0[kind_slot(kind)].insert(id.to_string(), ix);
     }
 }
 
@@ -501,7 +501,7 @@ impl DomainTable {
         let domain = make(self);
         let ix = DomainIx::new(self.domains.len());
         self.domains.push(domain);
-        self.index.0[kind_slot(kind)].insert(id.to_string(), ix);
+        self.index.insert(kind, id, ix);
         ix
     }
 
